@@ -1,0 +1,33 @@
+# Two commands do all set-up on a fresh machine with Python 3.11, pip and make:
+#   make demo   - create .venv if missing, install ember, run the main job
+#   make test   - create .venv if missing, install ember with its test extra, run the suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.ember-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.ember-test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.ember-installed
+
+demo: $(VENV)/.ember-installed
+	$(BIN)/python -m ember demo
+
+test: $(VENV)/.ember-test-installed
+	$(BIN)/python -m pytest -n 2 tests
+
+lint: $(VENV)/.ember-test-installed
+	$(BIN)/python -m pip install --quiet ruff
+	$(BIN)/ruff check ember tests
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

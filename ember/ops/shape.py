@@ -1,0 +1,724 @@
+"""View operations: new tensors over the same storage, with PyTorch's sizes and strides.
+
+Every view is computed as (shape, strides, offset) by PyTorch's rules and then built over the
+base's storage buffer, so ``stride()`` and ``storage_offset()`` agree with PyTorch even where
+NumPy would choose differently (NumPy gives a new axis stride 0; PyTorch does not).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+
+from ember import _dtype
+from ember._tensor import Tensor, _from_array, _wrap, _wrap_dim
+from ember.backend import for_device
+
+
+def _view(base: Tensor, shape, strides, byte_offset: int, dtype=None) -> Tensor:
+    """A tensor over ``base``'s storage; ``byte_offset`` counts from the storage start."""
+    st = base._get_storage()
+    dt = base._dtype if dtype is None else dtype
+    arr = for_device(base._device).view_from(
+        st._buf, dt.np, tuple(shape), tuple(strides), byte_offset
+    )
+    return _wrap(arr, dt, base._device, st)
+
+
+def _geometry(t: Tensor):
+    """(shape list, element-stride list, byte offset into the storage) of ``t``."""
+    return list(t._data.shape), list(t.stride()), t._byte_offset()
+
+
+def _shape_args(args) -> list[int]:
+    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` alike."""
+    if len(args) == 1 and isinstance(args[0], Sequence | Tensor):
+        args = args[0]
+        if isinstance(args, Tensor):
+            args = args.tolist()
+    try:
+        return [operator.index(s) for s in args]
+    except TypeError:
+        raise TypeError(
+            f"expected a sequence of ints for the shape, got {list(args)!r}"
+        ) from None
+
+
+def _infer_shape(shape: list[int], numel: int) -> list[int]:
+    """Resolve one ``-1`` in ``shape`` so that it holds ``numel`` elements."""
+    infer_at = None
+    known = 1
+    for i, s in enumerate(shape):
+        if s == -1:
+            if infer_at is not None:
+                raise RuntimeError("only one dimension can be inferred")
+            infer_at = i
+        elif s < 0:
+            raise RuntimeError(f"invalid shape dimension {s}")
+        else:
+            known *= s
+    if infer_at is not None and known != 0 and numel % known == 0:
+        shape = list(shape)
+        shape[infer_at] = numel // known
+        return shape
+    if infer_at is None and known == numel:
+        return list(shape)
+    raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+
+
+def _view_strides(old_shape, old_strides, new_shape):
+    """Strides that let ``new_shape`` view memory laid out as (old_shape, old_strides).
+
+    Dimensions are grouped into chunks that are contiguous with each other; a new shape is a
+    view only if its dimensions can be carved out of those chunks.  Returns None if not.
+    """
+    numel = 1
+    for s in old_shape:
+        numel *= s
+    if not old_shape:
+        return [1] * len(new_shape)
+    if numel == 0:
+        if list(old_shape) == list(new_shape):
+            return list(old_strides)
+        return _contiguous_strides(new_shape)
+    new_strides = [0] * len(new_shape)
+    view_d = len(new_shape) - 1
+    chunk_stride = old_strides[-1]
+    tensor_numel = 1
+    view_numel = 1
+    for d in range(len(old_shape) - 1, -1, -1):
+        tensor_numel *= old_shape[d]
+        chunk_ends = d == 0 or (
+            old_shape[d - 1] != 1 and old_strides[d - 1] != tensor_numel * chunk_stride
+        )
+        if chunk_ends:
+            while view_d >= 0 and (view_numel < tensor_numel or new_shape[view_d] == 1):
+                new_strides[view_d] = view_numel * chunk_stride
+                view_numel *= new_shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if d > 0:
+                chunk_stride = old_strides[d - 1]
+                tensor_numel = 1
+                view_numel = 1
+    if view_d != -1:
+        return None
+    return new_strides
+
+
+def _contiguous_strides(shape) -> list[int]:
+    strides = []
+    acc = 1
+    for s in reversed(shape):
+        strides.append(acc)
+        acc *= max(s, 1)
+    return strides[::-1]
+
+
+# -- reshaping ------------------------------------------------------------------------------
+
+
+def view(input: Tensor, *shape) -> Tensor:
+    """The same data with a new shape (no copy); ``view(dtype)`` reinterprets the bytes."""
+    if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
+        return _view_dtype(input, shape[0])
+    old_shape, old_strides, off = _geometry(input)
+    new_shape = _infer_shape(_shape_args(shape), input._data.size)
+    strides = _view_strides(old_shape, old_strides, new_shape)
+    if strides is None:
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+        )
+    return _view(input, new_shape, strides, off)
+
+
+def _view_dtype(input: Tensor, dtype: _dtype.dtype) -> Tensor:
+    old, new = input._dtype, dtype
+    shape, strides, off = _geometry(input)
+    if old.itemsize == new.itemsize:
+        return _view(input, shape, strides, off, dtype)
+    what = f"to view {old} as {new} (different element sizes)"
+    if not shape:
+        raise RuntimeError(f"self.dim() cannot be 0 {what}")
+    if strides[-1] != 1:
+        raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got {strides[-1]}")
+    if old.itemsize > new.itemsize:
+        r = old.itemsize // new.itemsize
+        strides = [s * r for s in strides[:-1]] + [1]
+        shape[-1] *= r
+    else:
+        r = new.itemsize // old.itemsize
+        if shape[-1] % r:
+            raise RuntimeError(f"self.size(-1) must be divisible by {r} {what}, but got {shape[-1]}")
+        if off % new.itemsize:
+            raise RuntimeError(f"self.storage_offset() must be divisible by {r} {what}")
+        for s in strides[:-1]:
+            if s % r:
+                raise RuntimeError(f"self.stride(dim) must be divisible by {r} {what}")
+        strides = [s // r for s in strides[:-1]] + [1]
+        shape[-1] //= r
+    return _view(input, shape, strides, off, dtype)
+
+
+def view_as(input: Tensor, other: Tensor) -> Tensor:
+    return view(input, other.shape)
+
+
+def contiguous(input: Tensor, memory_format=None) -> Tensor:
+    """``input`` itself if row-major contiguous, else a row-major copy."""
+    if input._data.flags.c_contiguous:
+        return input
+    xp = for_device(input._device).xp
+    return _wrap(xp.ascontiguousarray(input._data), input._dtype, input._device)
+
+
+def clone(input: Tensor, *, memory_format=None) -> Tensor:
+    """A copy with its own storage, keeping the memory layout of ``input``."""
+    return _from_array(input._data.copy(order="K"), input._device)
+
+
+def reshape(input: Tensor, *shape) -> Tensor:
+    """The data with a new shape: a view when the layout allows one, else a copy."""
+    old_shape, old_strides, off = _geometry(input)
+    new_shape = _infer_shape(_shape_args(shape), input._data.size)
+    strides = _view_strides(old_shape, old_strides, new_shape)
+    if strides is not None:
+        return _view(input, new_shape, strides, off)
+    return view(contiguous(input), new_shape)
+
+
+def reshape_as(input: Tensor, other: Tensor) -> Tensor:
+    return reshape(input, other.shape)
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dims ``start_dim..end_dim`` into one (a view when possible)."""
+    ndim = input._data.ndim
+    if ndim == 0:
+        return reshape(input, 1)
+    start = _wrap_dim(start_dim, ndim)
+    end = _wrap_dim(end_dim, ndim)
+    if start > end:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if start == end:
+        return input
+    shape = list(input._data.shape)
+    merged = 1
+    for s in shape[start : end + 1]:
+        merged *= s
+    return reshape(input, shape[:start] + [merged] + shape[end + 1 :])
+
+
+def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
+    """Split dimension ``dim`` into ``sizes`` (one entry may be -1)."""
+    d = _wrap_dim(dim, input._data.ndim)
+    sizes = _shape_args((sizes,))
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    shape = list(input._data.shape)
+    try:
+        inner = _infer_shape(sizes, shape[d])
+    except RuntimeError:
+        raise RuntimeError(
+            f"unflatten: Provided sizes {sizes} don't multiply up to the size of dim {dim} "
+            f"({shape[d]}) in the input tensor"
+        ) from None
+    return view(input, shape[:d] + inner + shape[d + 1 :])
+
+
+def squeeze(input: Tensor, dim=None) -> Tensor:
+    """Remove dimensions of size 1 (all of them, or those among ``dim``)."""
+    shape, strides, off = _geometry(input)
+    ndim = len(shape)
+    if dim is None:
+        dims = set(range(ndim))
+    elif isinstance(dim, Sequence):
+        dims = {_wrap_dim(d, ndim) for d in dim}
+    else:
+        dims = {_wrap_dim(dim, ndim)}
+    keep = [i for i in range(ndim) if not (i in dims and shape[i] == 1)]
+    return _view(input, [shape[i] for i in keep], [strides[i] for i in keep], off)
+
+
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    """Insert a dimension of size 1 at ``dim``."""
+    shape, strides, off = _geometry(input)
+    d = _wrap_dim(dim, len(shape) + 1)
+    new_stride = shape[d] * strides[d] if d < len(shape) else 1
+    return _view(input, shape[:d] + [1] + shape[d:], strides[:d] + [new_stride] + strides[d:], off)
+
+
+# -- reordering dimensions ----------------------------------------------------------------
+
+
+def permute(input: Tensor, *dims) -> Tensor:
+    """Reorder the dimensions: output dim ``i`` is input dim ``dims[i]``."""
+    shape, strides, off = _geometry(input)
+    ndim = len(shape)
+    dims = _shape_args(dims)
+    if len(dims) != ndim:
+        raise RuntimeError(
+            "permute(sparse_coo): number of dimensions in the tensor input does not match the "
+            f"length of the desired ordering of dimensions i.e. input.dim() = {ndim} is not "
+            f"equal to len(dims) = {len(dims)}"
+        )
+    dims = [_wrap_dim(d, ndim) for d in dims]
+    if len(set(dims)) != ndim:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return _view(input, [shape[d] for d in dims], [strides[d] for d in dims], off)
+
+
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dimensions."""
+    ndim = input._data.ndim
+    perm = list(range(ndim))
+    if ndim == 0:
+        _wrap_dim(dim0, 0)
+        _wrap_dim(dim1, 0)
+        return permute(input, perm)
+    a, b = _wrap_dim(dim0, ndim), _wrap_dim(dim1, ndim)
+    perm[a], perm[b] = perm[b], perm[a]
+    return permute(input, perm)
+
+
+def movedim(input: Tensor, source, destination) -> Tensor:
+    """Move dimensions ``source`` to positions ``destination``, keeping the others' order."""
+    ndim = input._data.ndim
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(
+            f"movedim: Invalid source or destination dims: source ({src} dims) should contain "
+            f"the same number of dims as destination ({dst} dims)"
+        )
+    src = [_wrap_dim(d, ndim) for d in src]
+    dst = [_wrap_dim(d, ndim) for d in dst]
+    if len(set(src)) != len(src):
+        raise RuntimeError(f"movedim: repeated dim in `source` ({src})")
+    if len(set(dst)) != len(dst):
+        raise RuntimeError(f"movedim: repeated dim in `destination` ({dst})")
+    order = [None] * ndim
+    for s, d in zip(src, dst):
+        order[d] = s
+    rest = iter(d for d in range(ndim) if d not in src)
+    order = [next(rest) if o is None else o for o in order]
+    return permute(input, order)
+
+
+def t(input: Tensor) -> Tensor:
+    """Transpose a matrix; 0-D and 1-D tensors come back as they are."""
+    ndim = input._data.ndim
+    if ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {ndim}D")
+    return transpose(input, 0, 1) if ndim == 2 else view(input, list(input._data.shape))
+
+
+def _T(input: Tensor) -> Tensor:
+    return permute(input, list(range(input._data.ndim))[::-1])
+
+
+def _mT(input: Tensor) -> Tensor:
+    if input._data.ndim < 2:
+        raise RuntimeError(
+            "tensor.mT is only supported on matrices or batches of matrices. "
+            f"Got {input._data.ndim}-D tensor."
+        )
+    return transpose(input, -2, -1)
+
+
+# -- broadcasting and sub-ranges ------------------------------------------------------------
+
+
+def expand(input: Tensor, *sizes) -> Tensor:
+    """Broadcast to ``sizes`` without copying: expanded dimensions get stride 0."""
+    shape, strides, off = _geometry(input)
+    sizes = _shape_args(sizes)
+    if len(sizes) < len(shape):
+        raise RuntimeError(
+            f"expand({input.type()}{{{shape}}}, size={sizes}): the number of sizes provided "
+            f"({len(sizes)}) must be greater or equal to the number of dimensions in the "
+            f"tensor ({len(shape)})"
+        )
+    lead = len(sizes) - len(shape)
+    out_shape, out_strides = [], []
+    for i, target in enumerate(sizes):
+        if i < lead:
+            if target < 0:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({target}) isn't allowed in a leading, "
+                    f"non-existing dimension {i}"
+                )
+            out_shape.append(target)
+            out_strides.append(0)
+            continue
+        size, stride = shape[i - lead], strides[i - lead]
+        if target == -1:
+            target = size
+        if size == target:
+            out_shape.append(size)
+            out_strides.append(stride)
+        elif size == 1 and target >= 0:
+            out_shape.append(target)
+            out_strides.append(0)
+        else:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({target}) must match the existing size "
+                f"({size}) at non-singleton dimension {i}.  Target sizes: {sizes}.  "
+                f"Tensor sizes: {shape}"
+            )
+    return _view(input, out_shape, out_strides, off)
+
+
+def expand_as(input: Tensor, other: Tensor) -> Tensor:
+    return expand(input, other.shape)
+
+
+def broadcast_to(input: Tensor, size) -> Tensor:
+    return expand(input, size)
+
+
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """Elements ``start .. start+length`` along ``dim``."""
+    shape, strides, off = _geometry(input)
+    if not shape:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    d = _wrap_dim(dim, len(shape))
+    start, length = operator.index(start), operator.index(length)
+    size = shape[d]
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if not -size <= start <= size:
+        raise IndexError(
+            f"start out of range (expected to be in range of [{-size}, {size}], but got {start})"
+        )
+    if start < 0:
+        start += size
+    if start + length > size:
+        raise RuntimeError(
+            f"start ({start}) + length ({length}) exceeds dimension size ({size})."
+        )
+    shape[d] = length
+    return _view(input, shape, strides, off + start * strides[d] * input._dtype.itemsize)
+
+
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """The slice at ``index`` along ``dim``, with that dimension removed."""
+    shape, strides, off = _geometry(input)
+    if not shape:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = _wrap_dim(dim, len(shape))
+    index = operator.index(index)
+    size = shape[d]
+    if not -size <= index < size:
+        raise IndexError(
+            f"select(): index {index} out of range for tensor of size {shape} at dimension {d}"
+        )
+    if index < 0:
+        index += size
+    off += index * strides[d] * input._dtype.itemsize
+    return _view(input, shape[:d] + shape[d + 1 :], strides[:d] + strides[d + 1 :], off)
+
+
+def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """All windows of ``size`` elements, ``step`` apart, along ``dimension`` (a new last dim)."""
+    shape, strides, off = _geometry(input)
+    d = _wrap_dim(dimension, len(shape))
+    dim_size = shape[d] if shape else 1
+    dim_stride = strides[d] if shape else 1
+    if size > dim_size:
+        raise RuntimeError(
+            f"maximum size for tensor at dimension {d} is {dim_size} but size is {size}"
+        )
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    count = (dim_size - size) // step + 1
+    if shape:
+        shape[d] = count
+        strides[d] = step * dim_stride
+    return _view(input, shape + [size], strides + [dim_stride], off)
+
+
+def as_strided(input: Tensor, size, stride, storage_offset: int | None = None) -> Tensor:
+    """A view with explicit sizes, strides and storage offset (in elements)."""
+    size, stride = _shape_args((size,)), _shape_args((stride,))
+    if len(size) != len(stride):
+        raise RuntimeError(
+            f"mismatch in length of strides and shape: got {len(stride)} strides and "
+            f"{len(size)} sizes"
+        )
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: {stride}")
+    itemsize = input._dtype.itemsize
+    offset = input.storage_offset() if storage_offset is None else storage_offset
+    needed = 0 if 0 in size else offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1
+    available = input._get_storage().nbytes() // itemsize
+    if needed > available:
+        raise RuntimeError(
+            f"setStorage: sizes {size}, strides {stride}, storage offset {offset}, and itemsize "
+            f"{itemsize} requiring a storage size of {needed * itemsize} are out of bounds for "
+            f"storage of size {available * itemsize}"
+        )
+    return _view(input, size, stride, offset * itemsize)
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal over ``dim1`` and ``dim2`` (``offset`` above or below), as a last dim."""
+    shape, strides, off = _geometry(input)
+    ndim = len(shape)
+    d1, d2 = _wrap_dim(dim1, ndim), _wrap_dim(dim2, ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    if offset >= 0:
+        length = max(min(shape[d1], shape[d2] - offset), 0)
+        start = offset * strides[d2]
+    else:
+        length = max(min(shape[d1] + offset, shape[d2]), 0)
+        start = -offset * strides[d1]
+    if length > 0:
+        off += start * input._dtype.itemsize
+    keep = [i for i in range(ndim) if i not in (d1, d2)]
+    return _view(
+        input,
+        [shape[i] for i in keep] + [length],
+        [strides[i] for i in keep] + [strides[d1] + strides[d2]],
+        off,
+    )
+
+
+# -- splitting ------------------------------------------------------------------------------
+
+
+def split(input: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    """Pieces along ``dim``: of ``split_size`` each (the last may be smaller), or of the given sizes."""
+    d = _wrap_dim(dim, input._data.ndim)
+    size = input._data.shape[d]
+    if isinstance(split_size_or_sections, Sequence):
+        sizes = [operator.index(s) for s in split_size_or_sections]
+        if sum(sizes) != size or any(s < 0 for s in sizes):
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's "
+                f"size at dimension {d}), but got split_sizes={sizes}"
+            )
+    else:
+        step = operator.index(split_size_or_sections)
+        if step < 0 or (step == 0 and size != 0):
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
+        count = max((size + step - 1) // step, 1) if step else 1
+        sizes = [step] * (count - 1) + [size - step * (count - 1)]
+    out, start = [], 0
+    for s in sizes:
+        out.append(narrow(input, d, start, s))
+        start += s
+    return tuple(out)
+
+
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """``chunks`` nearly equal pieces along ``dim`` (fewer when the dim is too short)."""
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    d = _wrap_dim(dim, input._data.ndim)
+    size = input._data.shape[d]
+    step = (size + chunks - 1) // chunks
+    if step == 0 and size == 0:
+        return split(input, [0] * chunks, d)
+    return split(input, step, d)
+
+
+def unbind(input: Tensor, dim: int = 0) -> tuple:
+    """All slices along ``dim``, each with that dimension removed."""
+    d = _wrap_dim(dim, input._data.ndim)
+    return tuple(select(input, d, i) for i in range(input._data.shape[d]))
+
+
+# -- indexing -------------------------------------------------------------------------------
+
+
+def _is_basic(item) -> bool:
+    if item is None or item is Ellipsis or isinstance(item, slice):
+        return True
+    if isinstance(item, bool):
+        return False
+    if isinstance(item, int):
+        return True
+    if isinstance(item, Tensor):
+        return item._data.ndim == 0 and not (
+            item._dtype is _dtype.bool or item._dtype.is_floating_point or item._dtype.is_complex
+        )
+    return hasattr(item, "__index__") and not hasattr(item, "shape")
+
+
+def _slice_bounds(s: slice, size: int):
+    if s.step is not None and operator.index(s.step) <= 0:
+        raise ValueError("step must be greater than zero")
+    start, stop, step = s.indices(size)
+    return start, max(0, (stop - start + step - 1) // step), step
+
+
+def _basic_index(t: Tensor, index: tuple) -> Tensor:
+    shape, strides, off = _geometry(t)
+    consumed = sum(1 for i in index if i is not None and i is not Ellipsis)
+    if consumed > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    itemsize = t._dtype.itemsize
+    out_shape, out_strides = [], []
+    d = 0
+    seen_ellipsis = False
+    for item in index:
+        if item is Ellipsis:
+            if seen_ellipsis:
+                raise IndexError("an index can only have a single ellipsis ('...')")
+            seen_ellipsis = True
+            n = len(shape) - consumed
+            out_shape += shape[d : d + n]
+            out_strides += strides[d : d + n]
+            d += n
+        elif item is None:
+            out_shape.append(1)
+            out_strides.append(shape[d] * strides[d] if d < len(shape) else 1)
+        elif isinstance(item, slice):
+            start, length, step = _slice_bounds(item, shape[d])
+            off += start * strides[d] * itemsize
+            out_shape.append(length)
+            out_strides.append(strides[d] * step)
+            d += 1
+        else:
+            i = operator.index(item)
+            size = shape[d]
+            if not -size <= i < size:
+                raise IndexError(f"index {i} is out of bounds for dimension {d} with size {size}")
+            off += (i + size if i < 0 else i) * strides[d] * itemsize
+            d += 1
+    out_shape += shape[d:]
+    out_strides += strides[d:]
+    return _view(t, out_shape, out_strides, off)
+
+
+def _backend_index(t: Tensor, index: tuple) -> tuple:
+    """The index with tensors turned into arrays of ``t``'s backend, for advanced indexing."""
+    out = []
+    for item in index:
+        if isinstance(item, Tensor):
+            if item._device != t._device:
+                raise RuntimeError(
+                    f"indices should be either on cpu or on the same device as the indexed "
+                    f"tensor ({t._device}), got indices on {item._device}"
+                )
+            if item._dtype.is_floating_point or item._dtype.is_complex:
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            item = item._data
+        elif isinstance(item, slice):
+            if item.step is not None and operator.index(item.step) <= 0:
+                raise ValueError("step must be greater than zero")
+        out.append(item)
+    return tuple(out)
+
+
+def getitem(t: Tensor, index) -> Tensor:
+    """``t[index]``: a view for ints, slices, None and ``...``; a copy for tensor/list indices."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    if all(_is_basic(i) for i in index):
+        return _basic_index(t, index)
+    arr = t._data[_backend_index(t, index)]
+    return _from_array(arr, t._device)
+
+
+def setitem(t: Tensor, index, value) -> None:
+    """``t[index] = value``, writing into ``t``'s storage (seen by every view of it)."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    if isinstance(value, Tensor):
+        if value._device != t._device:
+            raise RuntimeError(
+                f"expected device {t._device} but got device {value._device} for the assigned value"
+            )
+        value = value._data
+    t._data[_backend_index(t, index)] = value
+    t._bump_version()
+
+
+# -- in-place writes ------------------------------------------------------------------------
+
+
+def fill_(input: Tensor, value) -> Tensor:
+    """Set every element to ``value`` (a number or a one-element tensor)."""
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(
+                "fill_ only supports 0-dimension value tensor but got tensor with "
+                f"{value._data.ndim} dimensions."
+            )
+        value = value.item()
+    input._data[...] = value
+    input._bump_version()
+    return input
+
+
+def zero_(input: Tensor) -> Tensor:
+    return fill_(input, 0)
+
+
+def copy_(input: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
+    """Copy ``src`` (broadcast to this shape, cast to this dtype) into ``input``."""
+    be = for_device(input._device)
+    arr = src._data
+    if src._device != input._device:
+        arr = be.from_host(for_device(src._device).to_host(arr), input._device.index)
+    try:
+        be.xp.broadcast_shapes(arr.shape, input._data.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"The size of tensor a ({input._data.shape}) must match the size of tensor b "
+            f"({arr.shape}) for copy_"
+        ) from None
+    if src._dtype is _dtype.bool or input._dtype is not _dtype.bool:
+        input._data[...] = arr
+    else:
+        input._data[...] = arr != 0
+    input._bump_version()
+    return input
+
+
+_METHODS = {
+    "view": view,
+    "view_as": view_as,
+    "contiguous": contiguous,
+    "clone": clone,
+    "reshape": reshape,
+    "reshape_as": reshape_as,
+    "flatten": flatten,
+    "unflatten": unflatten,
+    "squeeze": squeeze,
+    "unsqueeze": unsqueeze,
+    "permute": permute,
+    "transpose": transpose,
+    "swapaxes": transpose,
+    "swapdims": transpose,
+    "movedim": movedim,
+    "moveaxis": movedim,
+    "t": t,
+    "expand": expand,
+    "expand_as": expand_as,
+    "broadcast_to": broadcast_to,
+    "narrow": narrow,
+    "select": select,
+    "unfold": unfold,
+    "as_strided": as_strided,
+    "diagonal": diagonal,
+    "split": split,
+    "chunk": chunk,
+    "unbind": unbind,
+    "__getitem__": getitem,
+    "__setitem__": setitem,
+    "fill_": fill_,
+    "zero_": zero_,
+    "copy_": copy_,
+}
+for _name, _fn in _METHODS.items():
+    setattr(Tensor, _name, _fn)
+Tensor.T = property(_T)
+Tensor.mT = property(_mT)

@@ -192,6 +192,12 @@ def set_default_dtype(d: dtype) -> None:
 
 
 def default_complex_dtype() -> dtype:
+    """The dtype of Python complex numbers: complex128 under a float64 default, else complex64.
+
+    PyTorch uses complex32 under a float16 default; ember has no complex32 and uses complex64.
+    """
+    if _default_dtype is bfloat16:
+        raise RuntimeError("invalid default scalar type for complex")
     return complex128 if _default_dtype is float64 else complex64
 
 
@@ -272,7 +278,7 @@ class finfo:
         self.min = float(info.min)
         self.tiny = float(info.tiny)
         self.smallest_normal = self.tiny
-        self.resolution = float(info.resolution)
+        self.resolution = 10.0 ** -int(info.precision)
         self.dtype = type.to_real().name
 
     def __repr__(self) -> str:

@@ -28,6 +28,13 @@ def for_device(dev):
     return _cuda_module()
 
 
+def array_module(arr):
+    """The array module (numpy or cupy) that owns ``arr``."""
+    if isinstance(arr, cpu.ndarray):
+        return cpu.xp
+    return _cuda_module().xp
+
+
 def cuda_is_available() -> bool:
     try:
         mod = _cuda_module()

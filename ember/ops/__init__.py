@@ -1,3 +1,3 @@
 """The op library, one module per family; importing it installs the Tensor methods."""
 
-from ember.ops import shape  # noqa: F401
+from ember.ops import elementwise, reduce, shape  # noqa: F401

@@ -1,0 +1,271 @@
+"""Graph nodes: what a tensor's ``grad_fn`` is.
+
+A node knows the edges to the nodes of its inputs (``next_functions``), what its backward
+needs (saved input tensors with the versions they had, or its output's array), and the hooks
+registered on it.  The engine (``engine.py``) walks nodes; ops (``function.py``) make them.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+from ember.autograd import grad_mode
+
+_FREED = object()
+
+
+def version_of(t) -> int:
+    """A tensor's in-place version; a tensor that never had a storage made is at 0."""
+    st = t._storage
+    return 0 if st is None else st._version
+
+
+class RemovableHandle:
+    """Returned by ``register_*hook``; ``remove()`` unregisters the hook."""
+
+    __slots__ = ("_hooks", "_key")
+    _next_key = 0
+
+    def __init__(self, hooks: dict):
+        self._hooks = hooks
+        RemovableHandle._next_key += 1
+        self._key = RemovableHandle._next_key
+
+    def remove(self) -> None:
+        self._hooks.pop(self._key, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class Node:
+    """A step of the recorded graph; subclasses define ``backward(ctx, *grad_outputs)``.
+
+    The node is also the ``ctx`` its op's forward and backward see: ops may set attributes
+    on it (it has a ``__dict__``) to pass what backward needs.
+    """
+
+    __slots__ = (
+        "next_functions",
+        "needs_input_grad",
+        "_inputs",
+        "_versions",
+        "_out",
+        "_out_meta",
+        "_tensor_hooks",
+        "_pre_hooks",
+        "_post_hooks",
+        "__dict__",
+        "__weakref__",
+    )
+    def name(self) -> str:
+        return type(self).__name__ + "Backward0"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    # -- what backward may read --------------------------------------------------------------
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The saved input tensors, checked against in-place changes since they were saved."""
+        inputs = self._inputs
+        if inputs is _FREED:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved "
+                "tensors after they have already been freed). Saved intermediate values of the "
+                "graph are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time or "
+                "if you need to access saved tensors after calling backward."
+            )
+        for t, v in zip(inputs, self._versions):
+            if t is not None and version_of(t) != v:
+                shape = ", ".join(str(n) for n in t.shape)
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: [{t.type()} [{shape}]], which is input to "
+                    f"{self.name()}, is at version {version_of(t)}; expected version {v} "
+                    "instead. Hint: the operation that modified it may be any in-place op "
+                    "(add_, mul_, [...] = ...) applied to it or to a view of it."
+                )
+        return inputs
+
+    def _release(self) -> None:
+        self._inputs = _FREED
+        self._out = _FREED
+
+    # -- hooks ---------------------------------------------------------------------------------
+
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` runs after this node's backward; may return new grad_inputs."""
+        if self._post_hooks is None:
+            self._post_hooks = {}
+        handle = RemovableHandle(self._post_hooks)
+        self._post_hooks[handle._key] = fn
+        return handle
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` runs before this node's backward; may return new grad_outputs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        handle = RemovableHandle(self._pre_hooks)
+        self._pre_hooks[handle._key] = fn
+        return handle
+
+    def _register_tensor_hook(self, output_nr: int, fn):
+        if self._tensor_hooks is None:
+            self._tensor_hooks = {}
+        hooks = self._tensor_hooks.setdefault(output_nr, {})
+        handle = RemovableHandle(hooks)
+        hooks[handle._key] = fn
+        return handle
+
+    # -- running -------------------------------------------------------------------------------
+
+    def _apply_tensor_hooks(self, grads: list) -> None:
+        for nr, hooks in self._tensor_hooks.items():
+            for fn in list(hooks.values()):
+                if grads[nr] is None:
+                    break
+                new = fn(grads[nr])
+                if new is not None:
+                    grads[nr] = new
+
+    def _run(self, grads: list, create_graph: bool) -> tuple:
+        """Hooks, then backward with grad mode set to ``create_graph``; one grad per input edge."""
+        if self._tensor_hooks:
+            self._apply_tensor_hooks(grads)
+        if self._pre_hooks:
+            for fn in list(self._pre_hooks.values()):
+                new = fn(tuple(grads))
+                if new is not None:
+                    grads = list(new)
+        for i, g in enumerate(grads):
+            if g is None:
+                grads[i] = _zeros_for(self._out_meta_at(i))
+        prev = grad_mode.enabled
+        grad_mode.enabled = create_graph
+        try:
+            result = type(self).backward(self, *grads)
+        finally:
+            grad_mode.enabled = prev
+        if not isinstance(result, tuple):
+            result = (result,)
+        n = len(self.next_functions)
+        if len(result) != n:
+            if len(result) > n and all(r is None for r in result[n:]):
+                result = result[:n]
+            else:
+                raise RuntimeError(
+                    f"function {self.name()} returned an incorrect number of gradients "
+                    f"(expected {n}, got {len(result)})"
+                )
+        if self._post_hooks:
+            for fn in list(self._post_hooks.values()):
+                new = fn(result, tuple(grads))
+                if new is not None:
+                    result = tuple(new)
+        return result
+
+    @property
+    def num_outputs(self) -> int:
+        return len(self._out_meta)
+
+    def _out_meta_at(self, i: int):
+        """(shape, dtype, device) of output ``i``."""
+        return self._out_meta[i]
+
+
+def _zeros_for(meta):
+    shape, dtype, device = meta
+    from ember._factories import zeros
+
+    return zeros(shape, dtype=dtype, device=device)
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf tensor that requires grad: adds incoming gradients into ``.grad``."""
+
+    __slots__ = ("_variable",)
+
+    def __init__(self, variable):
+        self._variable = weakref.ref(variable)
+        self.next_functions = ()
+        self.needs_input_grad = ()
+        self._inputs = ()
+        self._versions = ()
+        self._out = None
+        self._out_meta = ((variable.shape, variable._dtype, variable._device),)
+        self._tensor_hooks = None
+        self._pre_hooks = None
+        self._post_hooks = None
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    @property
+    def variable(self):
+        return self._variable()
+
+    def _release(self) -> None:
+        pass
+
+    def _run(self, grads: list, create_graph: bool) -> tuple:
+        if self._tensor_hooks:
+            self._apply_tensor_hooks(grads)
+        if self._pre_hooks:
+            for fn in list(self._pre_hooks.values()):
+                new = fn(tuple(grads))
+                if new is not None:
+                    grads = list(new)
+        t = self._variable()
+        g = grads[0]
+        if t is not None and g is not None:
+            accumulate_into_grad(t, g, create_graph)
+        if self._post_hooks:
+            for fn in list(self._post_hooks.values()):
+                fn((), tuple(grads))
+        return ()
+
+
+def accumulate_into_grad(t, g, create_graph: bool) -> None:
+    """Add ``g`` into ``t.grad``; the first gradient is copied so that no two leaves share one."""
+    from ember._tensor import _wrap
+
+    if g._dtype is not t._dtype:
+        g = g.to(t._dtype)
+    if t.grad is None:
+        if create_graph:
+            t.grad = g
+        else:
+            t.grad = _wrap(g._data.copy(), g._dtype, g._device)
+    elif create_graph or t.grad.grad_fn is not None:
+        t.grad = t.grad + g
+    else:
+        dst = t.grad._data
+        if dst.shape == g._data.shape:
+            dst += g._data
+            t.grad._bump_version()
+        else:
+            t.grad = _wrap(dst + g._data, t._dtype, t._device)
+
+
+def grad_accumulator(t) -> AccumulateGrad:
+    """The (cached) AccumulateGrad node of a leaf that requires grad."""
+    acc = t.__dict__.get("_accumulator")
+    if acc is None:
+        acc = t.__dict__["_accumulator"] = AccumulateGrad(t)
+    return acc
+
+
+def edge_of(t):
+    """Where a gradient for ``t`` should flow: (its node, which output of it), or (None, 0)."""
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
+    if t._requires_grad:
+        return (grad_accumulator(t), 0)
+    return (None, 0)

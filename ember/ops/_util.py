@@ -1,0 +1,106 @@
+"""Helpers every op family shares: operand preparation with PyTorch's promotion, undoing
+broadcasting in gradients, and dim normalisation."""
+
+from __future__ import annotations
+
+from ember import _dtype
+from ember._tensor import Tensor, _cast_array, _wrap, _wrap_dim
+from ember.autograd.function import Primitive
+from ember.backend import array_module, for_device
+
+_float32 = _dtype.float32
+_int64 = _dtype.int64
+_bool = _dtype.bool
+
+
+def check_same_device(a: Tensor, b: Tensor) -> None:
+    if a._device is not b._device and a._device != b._device:
+        raise RuntimeError(
+            "Expected all tensors to be on the same device, but found at least two devices, "
+            f"{a._device} and {b._device}!"
+        )
+
+
+def scalar_tensor(value, dtype: _dtype.dtype, device) -> Tensor:
+    """A 0-dim constant holding a Python number, for ops that take tensor operands."""
+    return _wrap(for_device(device).xp.asarray(value, dtype.np), dtype, device)
+
+
+def promote(a, b) -> _dtype.dtype:
+    """PyTorch's result dtype for a binary op, with fast paths for the common cases."""
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            if a._dtype is b._dtype:
+                return a._dtype
+        elif type(b) is float:
+            if a._dtype.is_floating_point or a._dtype.is_complex:
+                return a._dtype
+            return _dtype.get_default_dtype()
+        elif type(b) is int:
+            return _int64 if a._dtype is _bool else a._dtype
+    return _dtype.result_type(a, b)
+
+
+class Cast(Primitive):
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, a, dtype):
+        ctx.src = _dtype.from_numpy_dtype(a.dtype)
+        return _cast_array(a, ctx.src, dtype, array_module(a))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return cast(grad, ctx.src)
+
+
+def cast(t: Tensor, dtype: _dtype.dtype) -> Tensor:
+    """``t`` converted to ``dtype``; differentiable, so promotion keeps the graph intact."""
+    if t._dtype is dtype:
+        return t
+    return Cast.apply(t, dtype=dtype)
+
+
+def operands(a, b, dtype: _dtype.dtype | None = None) -> tuple[Tensor, Tensor]:
+    """Both operands as tensors of one dtype (``dtype`` or the promoted one) on one device."""
+    dt = promote(a, b) if dtype is None else dtype
+    if isinstance(a, Tensor):
+        device = a._device
+        if isinstance(b, Tensor):
+            check_same_device(a, b)
+    elif isinstance(b, Tensor):
+        device = b._device
+    else:
+        raise TypeError(f"expected at least one Tensor operand, got {type(a).__name__} and {type(b).__name__}")
+    a = cast(a, dt) if isinstance(a, Tensor) else scalar_tensor(a, dt, device)
+    b = cast(b, dt) if isinstance(b, Tensor) else scalar_tensor(b, dt, device)
+    return a, b
+
+
+def sum_to_shape(grad: Tensor, shape) -> Tensor:
+    """Undo broadcasting: sum ``grad`` over the dimensions that were expanded to reach its shape."""
+    shape = tuple(shape)
+    gshape = tuple(grad.shape)
+    if gshape == shape:
+        return grad
+    lead = len(gshape) - len(shape)
+    dims = list(range(lead))
+    for i, s in enumerate(shape):
+        if s == 1 and gshape[lead + i] != 1:
+            dims.append(lead + i)
+    out = grad.sum(dims, keepdim=True) if dims else grad
+    if lead:
+        out = out.reshape(shape)
+    return out
+
+
+def normalize_dims(dim, ndim: int) -> tuple[int, ...]:
+    """``dim`` (None, an int or a sequence) as a sorted tuple of non-negative dims."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, int):
+        return (_wrap_dim(dim, ndim),)
+    dims = tuple(_wrap_dim(d, ndim) for d in dim)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"dim {dims} appears multiple times in the list of dims")
+    return tuple(sorted(dims))

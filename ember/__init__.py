@@ -47,6 +47,16 @@ from ember._factories import (
 from ember._storage import TypedStorage, UntypedStorage
 from ember._tensor import Size, Tensor
 from ember.ops import shape as _shape
+from ember import autograd  # noqa: E402
+from ember.autograd import (  # noqa: E402
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from ember.ops.elementwise import add, div, mul, neg, sub  # noqa: E402
+from ember.ops.reduce import sum  # noqa: E402
 from ember import cuda  # noqa: E402
 
 __version__ = "0.1.0"

@@ -46,6 +46,7 @@ from ember._factories import (
 )
 from ember._storage import TypedStorage, UntypedStorage
 from ember._tensor import Size, Tensor
+from ember._tensor_str import get_printoptions, printoptions, set_printoptions
 from ember.ops import shape as _shape
 from ember import autograd  # noqa: E402
 from ember.autograd import (  # noqa: E402

@@ -21,12 +21,19 @@ def _differentiable(dt) -> bool:
 
 
 class Primitive(Node):
-    """Base of ember's ops.  Subclasses set ``save_inputs`` (backward reads ``ctx.saved_tensors``,
-    the input tensors) and ``save_output`` (backward reads ``ctx.output()``)."""
+    """Base of ember's ops.
+
+    Subclasses set ``save_inputs`` (backward reads the input tensors from ``ctx.saved_tensors``)
+    and ``save_output`` (backward reads ``ctx.output()``).  ``saved_mask(needs_input_grad)``
+    may narrow which inputs are kept: ``Mul`` keeps ``a`` only when ``b`` needs a gradient, so
+    that ``y.mul_(2)`` does not trip the in-place check on a tensor backward never reads.
+    Unsaved inputs read as None.
+    """
 
     __slots__ = ()
     save_inputs = True
     save_output = False
+    saved_mask = None
 
     @classmethod
     def apply(cls, *inputs: Tensor, **params):
@@ -68,8 +75,11 @@ class Primitive(Node):
         self.next_functions = tuple(edge_of(t) for t in inputs)
         self.needs_input_grad = tuple(t._requires_grad for t in inputs)
         if self.save_inputs:
+            mask = self.saved_mask
+            if mask is not None:
+                inputs = tuple(t if m else None for t, m in zip(inputs, mask(self.needs_input_grad)))
             self._inputs = inputs
-            self._versions = tuple(version_of(t) for t in inputs)
+            self._versions = tuple(0 if t is None else version_of(t) for t in inputs)
         else:
             self._inputs = ()
             self._versions = ()

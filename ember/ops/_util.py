@@ -104,3 +104,54 @@ def normalize_dims(dim, ndim: int) -> tuple[int, ...]:
     if len(set(dims)) != len(dims):
         raise RuntimeError(f"dim {dims} appears multiple times in the list of dims")
     return tuple(sorted(dims))
+
+
+def write_inplace(self: Tensor, result: Tensor) -> Tensor:
+    """Finish an in-place op (``add_`` and friends): store ``result`` into ``self``'s memory.
+
+    ``result`` was computed out of place; PyTorch's rules decide whether it may land in
+    ``self``: its dtype must cast to ``self``'s without changing category and its shape must
+    broadcast to ``self``'s.  In the graph, ``self`` then stands for ``result``.
+    """
+    from ember.autograd import grad_mode
+
+    if grad_mode.enabled and self._requires_grad and self.grad_fn is None:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        )
+    if not _dtype.can_cast(result._dtype, self._dtype):
+        raise RuntimeError(
+            f"result type {_TYPE_NAMES[result._dtype]} can't be cast to the desired output type "
+            f"{_TYPE_NAMES[self._dtype]}"
+        )
+    if tuple(result.shape) != tuple(self.shape):
+        xp = for_device(self._device).xp
+        try:
+            broadcast = xp.broadcast_shapes(result.shape, self.shape)
+        except ValueError:
+            broadcast = None
+        if broadcast != tuple(self.shape):
+            raise RuntimeError(
+                f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                f"{list(broadcast) if broadcast else list(result.shape)}"
+            )
+    self._data[...] = result._data
+    self._bump_version()
+    if result._requires_grad:
+        if result._dtype is not self._dtype:
+            result = cast(result, self._dtype)
+        if tuple(result.shape) != tuple(self.shape):
+            result = result.expand(self.shape)
+        self.grad_fn = result.grad_fn
+        self._requires_grad = True
+        if result._output_nr:
+            self._output_nr = result._output_nr
+    return self
+
+
+_TYPE_NAMES = {
+    _dtype.bool: "Bool", _dtype.uint8: "Byte", _dtype.int8: "Char", _dtype.int16: "Short",
+    _dtype.int32: "Int", _dtype.int64: "Long", _dtype.float16: "Half",
+    _dtype.bfloat16: "BFloat16", _dtype.float32: "Float", _dtype.float64: "Double",
+    _dtype.complex64: "ComplexFloat", _dtype.complex128: "ComplexDouble",
+}  # fmt: skip

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ember import _dtype
 from ember._tensor import Tensor
 from ember.autograd.function import Primitive
-from ember.ops._util import operands, sum_to_shape
+from ember.ops._util import operands, sum_to_shape, write_inplace
 
 
 class Add(Primitive):
@@ -45,21 +45,32 @@ class Sub(Primitive):
 
 class Mul(Primitive):
     @staticmethod
+    def saved_mask(needs):
+        return (needs[1], needs[0])
+
+    @staticmethod
     def forward(ctx, a, b):
+        ctx.shapes = (a.shape, b.shape)
         return a * b
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
+        sa, sb = ctx.shapes
         return (
-            sum_to_shape(grad * b, a.shape) if ctx.needs_input_grad[0] else None,
-            sum_to_shape(grad * a, b.shape) if ctx.needs_input_grad[1] else None,
+            sum_to_shape(grad * b, sa) if ctx.needs_input_grad[0] else None,
+            sum_to_shape(grad * a, sb) if ctx.needs_input_grad[1] else None,
         )
 
 
 class Div(Primitive):
     @staticmethod
+    def saved_mask(needs):
+        return (needs[1], True)
+
+    @staticmethod
     def forward(ctx, a, b):
+        ctx.shapes = (a.shape, b.shape)
         return a / b
 
     @staticmethod
@@ -67,7 +78,7 @@ class Div(Primitive):
         a, b = ctx.saved_tensors
         ga = grad / b
         return (
-            sum_to_shape(ga, a.shape) if ctx.needs_input_grad[0] else None,
+            sum_to_shape(ga, ctx.shapes[0]) if ctx.needs_input_grad[0] else None,
             sum_to_shape(-ga * a / b, b.shape) if ctx.needs_input_grad[1] else None,
         )
 
@@ -133,3 +144,19 @@ Tensor.sub = sub
 Tensor.mul = mul
 Tensor.div = div
 Tensor.neg = neg
+
+
+def _inplace(op):
+    def method(self, other, **kwargs):
+        return write_inplace(self, op(self, other, **kwargs))
+
+    method.__name__ = op.__name__ + "_"
+    method.__doc__ = f"In-place ``{op.__name__}``: the result is written into ``self``."
+    return method
+
+
+Tensor.add_ = Tensor.__iadd__ = _inplace(add)
+Tensor.sub_ = Tensor.__isub__ = _inplace(sub)
+Tensor.mul_ = Tensor.__imul__ = _inplace(mul)
+Tensor.div_ = Tensor.__itruediv__ = _inplace(div)
+Tensor.neg_ = lambda self: write_inplace(self, neg(self))

@@ -8,6 +8,7 @@ has arrived.  ``grad`` runs only the part of the graph that leads to the request
 from __future__ import annotations
 
 from ember._tensor import Tensor, _wrap
+from ember.autograd import anomaly_mode
 from ember.autograd.graph import edge_of
 
 
@@ -96,7 +97,14 @@ def _add(a, b, create_graph):
 def _execute(roots, grads, retain_graph, create_graph, targets=None):
     """Run the graph from ``roots``.  With ``targets`` (a dict edge -> slot), gradients reaching
     those edges are captured and returned instead of accumulated into leaves' ``.grad``."""
+    if anomaly_mode.enabled:
+        return anomaly_mode.run_graph(_run_graph, roots, grads, retain_graph, create_graph, targets)
+    return _run_graph(roots, grads, retain_graph, create_graph, targets)
+
+
+def _run_graph(roots, grads, retain_graph, create_graph, targets):
     order = _topological(roots)
+    anomaly = anomaly_mode.enabled
     if targets is not None:
         target_nodes = {node for node, _ in targets}
         needed = set()
@@ -122,7 +130,10 @@ def _execute(roots, grads, retain_graph, create_graph, targets=None):
                     continue
         if buf is None or all(g is None for g in buf):
             continue
-        results = node._run(buf, create_graph)
+        if anomaly:
+            results = anomaly_mode.run_node(node, buf, create_graph)
+        else:
+            results = node._run(buf, create_graph)
         for (child, nr), g in zip(node.next_functions, results):
             if child is None or g is None:
                 continue

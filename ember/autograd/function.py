@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ember import _dtype
 from ember._tensor import Tensor, _wrap
-from ember.autograd import grad_mode
+from ember.autograd import anomaly_mode, grad_mode
 from ember.autograd.graph import _FREED, Node, edge_of, version_of
 
 _from_np = _dtype._BY_NP
@@ -85,6 +85,8 @@ class Primitive(Node):
             self._versions = ()
         self._out = None
         self._tensor_hooks = self._pre_hooks = self._post_hooks = None
+        if anomaly_mode.enabled:
+            anomaly_mode.record(self)
 
     def output(self, i: int | None = None):
         """The op's output (or its ``i``-th output) as a tensor in the graph."""
@@ -224,6 +226,8 @@ class Function(metaclass=_FunctionMeta):
         ctx._versions = tuple(version_of(t) if t is not None else 0 for t in saved)
         ctx._out = None
         ctx._tensor_hooks = ctx._pre_hooks = ctx._post_hooks = None
+        if anomaly_mode.enabled:
+            anomaly_mode.record(ctx)
         non_diff = getattr(ctx, "_non_differentiable", set())
         dirty = {id(t) for t in getattr(ctx, "_dirty", ())}
         input_ids = {id(t) for t in tensor_args}

@@ -72,13 +72,13 @@ def byte_span(arr: np.ndarray) -> np.ndarray:
 def view_from(buf: np.ndarray, np_dtype, shape, strides, byte_offset: int) -> np.ndarray:
     """An array of ``shape`` and element ``strides`` starting ``byte_offset`` bytes into ``buf``."""
     itemsize = np_dtype.itemsize
-    return np.ndarray(
-        shape,
-        np_dtype,
-        buffer=buf,
-        offset=byte_offset,
-        strides=tuple(s * itemsize for s in strides),
-    )
+    byte_strides = tuple(s * itemsize for s in strides)
+    if 0 in shape:
+        # An empty view may sit anywhere, even past the end of its storage (PyTorch allows
+        # it, NumPy's buffer check does not): build it at that address without the check.
+        start = np.asarray(_Span(buf, data_ptr(buf) + byte_offset, 0)).view(np_dtype)
+        return np.lib.stride_tricks.as_strided(start, shape, byte_strides)
+    return np.ndarray(shape, np_dtype, buffer=buf, offset=byte_offset, strides=byte_strides)
 
 
 def empty_bytes(nbytes: int) -> np.ndarray:
@@ -89,8 +89,37 @@ def synchronize() -> None:
     """Nothing to wait for: NumPy runs synchronously."""
 
 
-def make_bit_generator(seed: int):
+def make_bit_generator(seed: int) -> np.random.Generator:
+    """A NumPy generator on PCG64 seeded with ``seed`` (an int in [0, 2**64))."""
     return np.random.Generator(np.random.PCG64(seed))
+
+
+# A generator's state as bytes: seven little-endian uint64 words (the ember seed, PCG64's
+# 128-bit state and increment as low/high halves, and its cached half of a 64-bit draw).
+GENERATOR_STATE_NBYTES = 56
+_WORD = (1 << 64) - 1
+
+
+def generator_state(gen: np.random.Generator, seed: int) -> np.ndarray:
+    """``gen``'s full state and ``seed`` packed into a new uint8 array."""
+    st = gen.bit_generator.state
+    pcg, inc = st["state"]["state"], st["state"]["inc"]
+    words = [seed, pcg & _WORD, pcg >> 64, inc & _WORD, inc >> 64, st["has_uint32"],
+             st["uinteger"]]
+    return np.array(words, dtype="<u8").view(np.uint8)
+
+
+def set_generator_state(gen: np.random.Generator, data: np.ndarray) -> int:
+    """Restore ``gen`` from bytes made by :func:`generator_state`; returns the seed they hold."""
+    words = [int(w) for w in np.ascontiguousarray(data, dtype=np.uint8).view("<u8")]
+    seed, pcg_lo, pcg_hi, inc_lo, inc_hi, has_uint32, uinteger = words
+    gen.bit_generator.state = {
+        "bit_generator": "PCG64",
+        "state": {"state": pcg_lo | pcg_hi << 64, "inc": inc_lo | inc_hi << 64},
+        "has_uint32": has_uint32,
+        "uinteger": uinteger,
+    }
+    return seed
 
 
 def blas_info() -> dict:

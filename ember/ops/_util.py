@@ -144,7 +144,7 @@ def write_inplace(self: Tensor, result: Tensor) -> Tensor:
             result = result.expand(self.shape)
         self.grad_fn = result.grad_fn
         self._requires_grad = True
-        if result._output_nr:
+        if result._output_nr or "_output_nr" in self.__dict__:
             self._output_nr = result._output_nr
     return self
 

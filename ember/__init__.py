@@ -45,10 +45,24 @@ from ember._factories import (
     zeros_like,
 )
 from ember._storage import TypedStorage, UntypedStorage
-from ember._tensor import Size, Tensor
+from ember._tensor import (
+    LEGACY_TYPES as _LEGACY_TYPES,
+    Size,
+    Tensor,
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    memory_format,
+    preserve_format,
+)
 from ember._tensor_str import get_printoptions, printoptions, set_printoptions
 from ember.ops import shape as _shape
 from ember import autograd  # noqa: E402
+from ember.autograd.anomaly_mode import (  # noqa: E402
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_anomaly_enabled,
+)
 from ember.autograd import (  # noqa: E402
     enable_grad,
     inference_mode,
@@ -56,8 +70,202 @@ from ember.autograd import (  # noqa: E402
     no_grad,
     set_grad_enabled,
 )
-from ember.ops.elementwise import add, div, mul, neg, sub  # noqa: E402
-from ember.ops.reduce import sum  # noqa: E402
+from ember.ops.elementwise import (  # noqa: E402
+    add,
+    addcdiv,
+    addcmul,
+    arctan2,
+    atan2,
+    clamp,
+    clamp_max,
+    clamp_min,
+    clip,
+    div,
+    divide,
+    float_power,
+    floor_divide,
+    fmax,
+    fmin,
+    fmod,
+    hypot,
+    lerp,
+    maximum,
+    minimum,
+    mul,
+    multiply,
+    pow,
+    remainder,
+    rsub,
+    sub,
+    subtract,
+    true_divide,
+    where,
+)
+from ember.ops.pointwise_math import (  # noqa: E402
+    abs,
+    absolute,
+    acos,
+    acosh,
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctanh,
+    asin,
+    asinh,
+    atan,
+    atanh,
+    ceil,
+    cos,
+    cosh,
+    erf,
+    erfc,
+    erfinv,
+    exp,
+    exp2,
+    expm1,
+    fix,
+    floor,
+    frac,
+    isfinite,
+    isinf,
+    isnan,
+    isneginf,
+    isposinf,
+    isreal,
+    log,
+    log1p,
+    log2,
+    log10,
+    logit,
+    nan_to_num,
+    neg,
+    negative,
+    positive,
+    reciprocal,
+    relu,
+    round,
+    rsqrt,
+    sgn,
+    sigmoid,
+    sign,
+    signbit,
+    sin,
+    sinh,
+    sqrt,
+    square,
+    tan,
+    tanh,
+    trunc,
+)
+from ember.ops.compare import (  # noqa: E402
+    allclose,
+    bitwise_and,
+    bitwise_left_shift,
+    bitwise_not,
+    bitwise_or,
+    bitwise_right_shift,
+    bitwise_xor,
+    eq,
+    equal,
+    ge,
+    greater,
+    greater_equal,
+    gt,
+    isclose,
+    le,
+    less,
+    less_equal,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    lt,
+    ne,
+    not_equal,
+)
+from ember.ops.reduce import (  # noqa: E402
+    all,
+    amax,
+    amin,
+    aminmax,
+    any,
+    argmax,
+    argmin,
+    count_nonzero,
+    max,
+    mean,
+    min,
+    nanmean,
+    nansum,
+    prod,
+    sum,
+)
+from ember.ops.moments import norm, std, std_mean, var, var_mean  # noqa: E402
+from ember.ops.softmax import log_softmax, logsumexp, softmax  # noqa: E402
+from ember.ops.scan import cummax, cummin, cumprod, cumsum  # noqa: E402
+from ember.ops.sort import (  # noqa: E402
+    argsort,
+    kthvalue,
+    median,
+    msort,
+    nanmedian,
+    sort,
+    topk,
+    unique,
+)
+from ember import return_types  # noqa: E402
+from ember.ops.linalg import (  # noqa: E402
+    addbmm,
+    addmm,
+    addmv,
+    baddbmm,
+    bmm,
+    dot,
+    ger,
+    kron,
+    matmul,
+    mm,
+    mv,
+    outer,
+    trace,
+    vdot,
+)
+from ember.ops.einsum import einsum, tensordot  # noqa: E402
+from ember.ops.decompositions import (  # noqa: E402
+    det,
+    inverse,
+    matrix_power,
+    torch_cholesky as cholesky,
+    torch_qr as qr,
+    torch_slogdet as slogdet,
+    torch_svd as svd,
+)
+from ember import linalg  # noqa: E402
+from ember import random  # noqa: E402
+from ember.random import (  # noqa: E402
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
+from ember.ops.random import (  # noqa: E402
+    bernoulli,
+    multinomial,
+    normal,
+    poisson,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+)
 from ember import cuda  # noqa: E402
 
 __version__ = "0.1.0"
@@ -70,6 +278,9 @@ int = _dtype.int32
 long = _dtype.int64
 cfloat = _dtype.complex64
 cdouble = _dtype.complex128
+
+# The legacy typed constructors: ember.FloatTensor(2, 3), ember.LongTensor([1, 2]), ...
+globals().update(_LEGACY_TYPES)
 
 # Functional forms of the view operations (methods are installed by ember.ops).
 as_strided = _shape.as_strided

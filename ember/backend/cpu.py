@@ -54,11 +54,11 @@ def byte_span(arr: np.ndarray) -> np.ndarray:
         flat = arr.ravel(order="K")
         if flat.dtype.itemsize and flat.size:
             return flat.view(np.uint8)
-        return np.empty(0, np.uint8)
+        return np.asarray(_Span(arr, data_ptr(arr), 0))  # no bytes, but at arr's address
     lo = hi = data_ptr(arr)
     for size, stride in zip(arr.shape, arr.strides):
         if size == 0:
-            return np.empty(0, np.uint8)
+            return np.asarray(_Span(arr, data_ptr(arr), 0))
         if stride < 0:
             lo += (size - 1) * stride
         else:

@@ -1,46 +1,182 @@
-"""Pointwise arithmetic.  Each primitive's forward (arrays) and backward (tensors) stand
-together; the public function prepares operands (promotion, scalars) and applies it."""
+"""Pointwise arithmetic on two or more operands: add, sub, mul, div and its rounding modes,
+remainder, fmod, pow, atan2, hypot, maximum/minimum, fmax/fmin, lerp, addcmul, addcdiv,
+clamp and where.
+
+Each primitive's forward (arrays) and backward (tensors) stand together; the public function
+prepares the operands (PyTorch's promotion, Python scalars) and applies it.  Helpers shared
+with the other pointwise modules (``unsupported``, ``store_out``, ``inplace``) live here too.
+"""
 
 from __future__ import annotations
 
+import math
+
 from ember import _dtype
-from ember._tensor import Tensor
+from ember._tensor import Tensor, contiguous_strides
 from ember.autograd.function import Primitive
-from ember.ops._util import operands, sum_to_shape, write_inplace
+from ember.backend import array_module, cpu
+from ember.ops._util import _TYPE_NAMES, cast, operands, promote, sum_to_shape, write_inplace
+
+_bool = _dtype.bool
+
+# -- helpers shared by the pointwise modules ----------------------------------------------------
+
+
+def nd(out):
+    """``out`` as an array a tensor can hold: NumPy gives a scalar, not a 0-d array, when
+    every operand is 0-d, and zero strides for empty arrays, where PyTorch reports
+    row-major ones."""
+    shape = out.shape
+    if shape and out.size:
+        return out
+    if shape:
+        strides = tuple(s * out.itemsize for s in contiguous_strides(shape))
+        return array_module(out).lib.stride_tricks.as_strided(out, shape, strides)
+    return cpu.asarray(out) if cpu.is_numpy(out) else out
+
+
+def dense(a) -> bool:
+    """Whether ``a`` fills its memory densely in some order (PyTorch then gives pointwise
+    results ``a``'s layout; otherwise they come out row-major)."""
+    flags = a.flags
+    return flags.c_contiguous or flags.f_contiguous
+
+
+def copy_array(a):
+    """A fresh copy of ``a`` laid out as PyTorch lays out a pointwise result."""
+    if dense(a):
+        return nd(a.copy(order="K"))
+    return nd(array_module(a).ascontiguousarray(a))
+
+
+def unsupported(name: str, dt: _dtype.dtype) -> NotImplementedError:
+    """PyTorch's error for an op that has no kernel for ``dt``."""
+    return NotImplementedError(f'"{name}" not implemented for \'{_TYPE_NAMES[dt]}\'')
+
+
+def require_tensor(name: str, value, position: int, arg: str = "other") -> None:
+    """TypeError for a non-tensor where PyTorch's signature only takes tensors."""
+    if not isinstance(value, Tensor):
+        raise TypeError(
+            f"{name}(): argument '{arg}' (position {position}) must be Tensor, "
+            f"not {type(value).__name__}"
+        )
+
+
+def shape_error(*shapes) -> RuntimeError:
+    """PyTorch's broadcasting error for the first pair of shapes that does not broadcast."""
+    acc = tuple(shapes[0])
+    for shape in shapes[1:]:
+        shape = tuple(shape)
+        n = max(len(acc), len(shape))
+        a = (1,) * (n - len(acc)) + acc
+        b = (1,) * (n - len(shape)) + shape
+        for i in range(n - 1, -1, -1):
+            if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+                return RuntimeError(
+                    f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) "
+                    f"at non-singleton dimension {i}"
+                )
+        acc = tuple(x if x != 1 else y for x, y in zip(a, b))
+    return RuntimeError(f"shapes {[list(s) for s in shapes]} cannot be broadcast together")
+
+
+def apply(op, *tensors, **params) -> Tensor:
+    """``op.apply`` with NumPy's broadcasting ValueError turned into PyTorch's RuntimeError."""
+    try:
+        return op.apply(*tensors, **params)
+    except ValueError as exc:
+        raise shape_error(*(t.shape for t in tensors)) from exc
+
+
+def store_out(out: Tensor, result: Tensor) -> Tensor:
+    """Write ``result`` into the ``out=`` tensor, as PyTorch's out variants do."""
+    from ember.autograd import grad_mode
+
+    if not isinstance(out, Tensor):
+        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+    if grad_mode.enabled and (result._requires_grad or out._requires_grad):
+        raise RuntimeError(
+            "functions with out=... arguments don't support automatic differentiation, "
+            "but one of the arguments requires grad."
+        )
+    if not _dtype.can_cast(result._dtype, out._dtype):
+        raise RuntimeError(
+            f"result type {_TYPE_NAMES[result._dtype]} can't be cast to the desired output "
+            f"type {_TYPE_NAMES[out._dtype]}"
+        )
+    if tuple(out.shape) != tuple(result.shape):
+        xp = array_module(out._data)
+        out._data = xp.empty(result.shape, out._dtype.np)
+        out._storage = None
+    out._data[...] = result._data
+    out._bump_version()
+    return out
+
+
+def inplace(op):
+    """The in-place method ``op_`` of a function ``op``: computed, then written into ``self``."""
+
+    def method(self, *args, **kwargs):
+        return write_inplace(self, op(self, *args, **kwargs))
+
+    method.__name__ = op.__name__ + "_"
+    method.__doc__ = f"In-place ``{op.__name__}``: the result is written into ``self``."
+    return method
+
+
+def reduce_grad(grad: Tensor, shape) -> Tensor:
+    """Undo broadcasting of one input's gradient (a short name for the backward formulas)."""
+    return sum_to_shape(grad, shape)
+
+
+def _integral(dt: _dtype.dtype) -> bool:
+    return not (dt.is_floating_point or dt.is_complex)
+
+
+def _check_nonzero(b, xp) -> None:
+    """Integer division by zero is an error in PyTorch, not a silent zero."""
+    if not b.all():
+        raise RuntimeError("ZeroDivisionError")
+
+
+# -- add, sub, mul, div ---------------------------------------------------------------------------
 
 
 class Add(Primitive):
     save_inputs = False
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, alpha=1):
         ctx.shapes = (a.shape, b.shape)
-        return a + b
+        ctx.alpha = alpha
+        return nd(a + b if alpha == 1 else a + alpha * b)
 
     @staticmethod
     def backward(ctx, grad):
         sa, sb = ctx.shapes
-        return (
-            sum_to_shape(grad, sa) if ctx.needs_input_grad[0] else None,
-            sum_to_shape(grad, sb) if ctx.needs_input_grad[1] else None,
-        )
+        gb = None
+        if ctx.needs_input_grad[1]:
+            gb = reduce_grad(grad if ctx.alpha == 1 else grad * ctx.alpha, sb)
+        return (reduce_grad(grad, sa) if ctx.needs_input_grad[0] else None), gb
 
 
 class Sub(Primitive):
     save_inputs = False
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, alpha=1):
         ctx.shapes = (a.shape, b.shape)
-        return a - b
+        ctx.alpha = alpha
+        return nd(a - b if alpha == 1 else a - alpha * b)
 
     @staticmethod
     def backward(ctx, grad):
         sa, sb = ctx.shapes
-        return (
-            sum_to_shape(grad, sa) if ctx.needs_input_grad[0] else None,
-            sum_to_shape(-grad, sb) if ctx.needs_input_grad[1] else None,
-        )
+        gb = None
+        if ctx.needs_input_grad[1]:
+            gb = reduce_grad(-grad if ctx.alpha == 1 else grad * -ctx.alpha, sb)
+        return (reduce_grad(grad, sa) if ctx.needs_input_grad[0] else None), gb
 
 
 class Mul(Primitive):
@@ -51,15 +187,15 @@ class Mul(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (a.shape, b.shape)
-        return a * b
+        return nd(a * b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         sa, sb = ctx.shapes
         return (
-            sum_to_shape(grad * b, sa) if ctx.needs_input_grad[0] else None,
-            sum_to_shape(grad * a, sb) if ctx.needs_input_grad[1] else None,
+            reduce_grad(grad * b, sa) if ctx.needs_input_grad[0] else None,
+            reduce_grad(grad * a, sb) if ctx.needs_input_grad[1] else None,
         )
 
 
@@ -71,92 +207,969 @@ class Div(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (a.shape, b.shape)
-        return a / b
+        return nd(a / b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         ga = grad / b
         return (
-            sum_to_shape(ga, ctx.shapes[0]) if ctx.needs_input_grad[0] else None,
-            sum_to_shape(-ga * a / b, b.shape) if ctx.needs_input_grad[1] else None,
+            reduce_grad(ga, ctx.shapes[0]) if ctx.needs_input_grad[0] else None,
+            reduce_grad(-ga * a / b, ctx.shapes[1]) if ctx.needs_input_grad[1] else None,
         )
 
 
-class Neg(Primitive):
+class DivRounding(Primitive):
+    """``div`` with ``rounding_mode`` 'trunc' or 'floor': piecewise constant, zero gradient."""
+
     save_inputs = False
 
+    def name(self) -> str:
+        return "DivBackward2"
+
     @staticmethod
-    def forward(ctx, a):
-        return -a
+    def forward(ctx, a, b, mode):
+        ctx.shapes = (a.shape, b.shape)
+        xp = array_module(a)
+        if a.dtype.kind in "iu":
+            _check_nonzero(b, xp)
+            q = a // b
+            if mode == "trunc":  # floor division rounds down; step back up where inexact
+                q += (q < 0) & (q * b != a)
+            return nd(q)
+        if mode == "trunc":
+            return nd(xp.trunc(a / b))
+        return nd(xp.floor_divide(a, b))
 
     @staticmethod
     def backward(ctx, grad):
-        return -grad
+        return tuple(
+            grad.new_zeros(s) if need else None
+            for s, need in zip(ctx.shapes, ctx.needs_input_grad)
+        )
+
+
+class FloorDivide(DivRounding):
+    """``floor_divide``, which PyTorch leaves without a derivative."""
+
+    def name(self) -> str:
+        return "FloorDivideBackward0"
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("the derivative for 'floor_divide' is not implemented.")
+
+
+def _check_alpha(alpha, dt: _dtype.dtype) -> None:
+    if isinstance(alpha, bool):
+        if dt is not _bool:
+            raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    elif isinstance(alpha, float) and _integral(dt):
+        raise RuntimeError(
+            "For integral input tensors, argument alpha must not be a floating point number."
+        )
+    elif isinstance(alpha, complex) and not dt.is_complex:
+        raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
 
 
 def add(input, other, *, alpha=1, out=None) -> Tensor:
     """``input + alpha * other``, broadcasting and promoting like PyTorch."""
-    if alpha != 1:
-        other = mul(other, alpha)
     a, b = operands(input, other)
-    return Add.apply(a, b)
+    try:
+        if alpha == 1:
+            r = Add.apply(a, b)
+        else:
+            _check_alpha(alpha, a._dtype)
+            r = Add.apply(a, b, alpha=alpha)
+    except ValueError as exc:
+        raise shape_error(a.shape, b.shape) from exc
+    return r if out is None else store_out(out, r)
+
+
+def _bool_sub_error(input, other) -> RuntimeError:
+    if isinstance(input, Tensor) and isinstance(other, Tensor | bool) or isinstance(input, bool):
+        return RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
+    return RuntimeError(
+        "Subtraction, the `-` operator, with a bool tensor is not supported. "
+        "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+    )
 
 
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
     """``input - alpha * other``."""
-    if alpha != 1:
-        other = mul(other, alpha)
     a, b = operands(input, other)
-    return Sub.apply(a, b)
+    if a._dtype is _bool or _is_bool(input) or _is_bool(other):
+        raise _bool_sub_error(input, other)
+    try:
+        if alpha == 1:
+            r = Sub.apply(a, b)
+        else:
+            _check_alpha(alpha, a._dtype)
+            r = Sub.apply(a, b, alpha=alpha)
+    except ValueError as exc:
+        raise shape_error(a.shape, b.shape) from exc
+    return r if out is None else store_out(out, r)
+
+
+def _is_bool(x) -> bool:
+    return x._dtype is _bool if isinstance(x, Tensor) else isinstance(x, bool)
+
+
+def rsub(input, other, *, alpha=1) -> Tensor:
+    """``other - alpha * input``."""
+    return sub(other, input, alpha=alpha)
 
 
 def mul(input, other, *, out=None) -> Tensor:
     """Elementwise product."""
     a, b = operands(input, other)
-    return Mul.apply(a, b)
+    try:
+        r = Mul.apply(a, b)
+    except ValueError as exc:
+        raise shape_error(a.shape, b.shape) from exc
+    return r if out is None else store_out(out, r)
 
 
 def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
-    """True division; integer inputs give the default float dtype."""
-    dt = _dtype.result_type(input, other)
-    if not (dt.is_floating_point or dt.is_complex):
+    """Division.  True division (the default) gives integer inputs the default float dtype;
+    ``rounding_mode='trunc'`` rounds toward zero and ``'floor'`` down, keeping integer dtypes
+    (integer division by zero is an error)."""
+    if rounding_mode is None:
+        dt = promote(input, other)
+        if _integral(dt):
+            dt = _dtype.get_default_dtype()
+        a, b = operands(input, other, dt)
+        try:
+            r = Div.apply(a, b)
+        except ValueError as exc:
+            raise shape_error(a.shape, b.shape) from exc
+    elif rounding_mode in ("trunc", "floor"):
+        a, b = operands(input, other)
+        if a._dtype is _bool:
+            raise unsupported(f"div_{rounding_mode}_cpu", _bool)
+        r = apply(DivRounding, a, b, mode=rounding_mode)
+    else:
+        raise ValueError(
+            "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+            f"'{rounding_mode}'"
+        )
+    return r if out is None else store_out(out, r)
+
+
+def true_divide(input, other, *, out=None) -> Tensor:
+    """Alias of ``div`` without rounding."""
+    return div(input, other, out=out)
+
+
+def floor_divide(input, other, *, out=None) -> Tensor:
+    """Division rounded down (``//``); not differentiable, as in PyTorch."""
+    a, b = operands(input, other)
+    if a._dtype is _bool:
+        raise unsupported("div_floor_cpu", _bool)
+    r = apply(FloorDivide, a, b, mode="floor")
+    return r if out is None else store_out(out, r)
+
+
+# -- remainder, fmod ------------------------------------------------------------------------------
+
+
+class Remainder(Primitive):
+    """Python's modulus: the result takes the divisor's sign."""
+
+    @staticmethod
+    def saved_mask(needs):
+        return (needs[1], needs[1])
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (a.shape, b.shape)
+        xp = array_module(a)
+        if a.dtype.kind in "iu":
+            _check_nonzero(b, xp)
+        return nd(xp.remainder(a, b))
+
+    def name(self) -> str:
+        return "RemainderBackward1" if self.needs_input_grad[1] else "RemainderBackward0"
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        sa, sb = ctx.shapes
+        return (
+            reduce_grad(grad, sa) if ctx.needs_input_grad[0] else None,
+            reduce_grad(-grad * div(a, b, rounding_mode="floor"), sb)
+            if ctx.needs_input_grad[1]
+            else None,
+        )
+
+
+class Fmod(Primitive):
+    """C's modulus: the result takes the dividend's sign."""
+
+    @staticmethod
+    def saved_mask(needs):
+        return (needs[1], needs[1])
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (a.shape, b.shape)
+        xp = array_module(a)
+        if a.dtype.kind in "iu":
+            _check_nonzero(b, xp)
+        return nd(xp.fmod(a, b))
+
+    def name(self) -> str:
+        return "FmodBackward1" if self.needs_input_grad[1] else "FmodBackward0"
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        sa, sb = ctx.shapes
+        return (
+            reduce_grad(grad, sa) if ctx.needs_input_grad[0] else None,
+            reduce_grad(-grad * div(a, b, rounding_mode="trunc"), sb)
+            if ctx.needs_input_grad[1]
+            else None,
+        )
+
+
+def remainder(input, other, *, out=None) -> Tensor:
+    """Elementwise remainder with the sign of the divisor (Python's ``%``)."""
+    a, b = operands(input, other)
+    if a._dtype is _bool or a._dtype.is_complex:
+        raise unsupported("remainder_cpu", a._dtype)
+    r = apply(Remainder, a, b)
+    return r if out is None else store_out(out, r)
+
+
+def fmod(input, other, *, out=None) -> Tensor:
+    """Elementwise remainder with the sign of the dividend (C's ``fmod``)."""
+    require_tensor("fmod", input, 1, "input")
+    a, b = operands(input, other)
+    if a._dtype is _bool or a._dtype.is_complex:
+        raise unsupported("fmod_cpu", a._dtype)
+    r = apply(Fmod, a, b)
+    return r if out is None else store_out(out, r)
+
+
+# -- pow ------------------------------------------------------------------------------------------
+
+
+def _int_pow(a, b, xp):
+    """Integer powers as PyTorch computes them: a negative exponent gives 1/a**-b truncated
+    toward zero (so 0 unless ``|a| == 1``), where NumPy refuses."""
+    neg = b < 0
+    if not neg.any():
+        return xp.power(a, b)
+    out = xp.power(a, xp.where(neg, 0, b))
+    odd = (b & 1).astype(_bool.np)
+    tiny = xp.where(a == 1, 1, xp.where(a == -1, xp.where(odd, -1, 1), 0)).astype(out.dtype)
+    return xp.where(neg, tiny, out)
+
+
+class Pow(Primitive):
+    """``input ** exponent`` with a Python number as the exponent."""
+
+    @staticmethod
+    def forward(ctx, a, exponent):
+        ctx.exponent = exponent
+        if exponent == 2:
+            return nd(a * a)
+        return nd(array_module(a).power(a, exponent))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        e = ctx.exponent
+        if e == 0:
+            return grad.new_zeros(x.shape)
+        return grad * (e * x.pow(e - 1))
+
+
+class PowTensor(Primitive):
+    """``input ** exponent`` with both as tensors."""
+
+    def name(self) -> str:
+        return "PowBackward1"
+
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (a.shape, b.shape)
+        xp = array_module(a)
+        if a.dtype.kind in "iu":
+            return nd(_int_pow(a, b, xp))
+        return nd(xp.power(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, e = ctx.saved_tensors
+        sa, sb = ctx.shapes
+        gx = ge = None
+        if ctx.needs_input_grad[0]:
+            gx = where(e == 0, 0.0, grad * (e * x.pow(e - 1)))
+            gx = reduce_grad(gx, sa)
+        if ctx.needs_input_grad[1]:
+            y = ctx.output()
+            ge = grad * where((x == 0) & (e >= 0), 0.0, y * x.log())
+            ge = reduce_grad(ge, sb)
+        return gx, ge
+
+
+class PowScalarBase(Primitive):
+    """``base ** exponent`` with a Python number as the base."""
+
+    save_inputs = False
+    save_output = True
+
+    def name(self) -> str:
+        return "PowBackward2"
+
+    @staticmethod
+    def forward(ctx, e, base):
+        ctx.base = base
+        xp = array_module(e)
+        if e.dtype.kind in "iu":
+            return nd(_int_pow(xp.asarray(base, e.dtype), e, xp))
+        return nd(xp.power(xp.asarray(base, e.dtype), e))
+
+    @staticmethod
+    def backward(ctx, grad):
+        base = ctx.base
+        y = ctx.output()
+        if base == 0:
+            return where(y == 0, 0.0, grad * (y * -math.inf))
+        if isinstance(base, complex) or y._dtype.is_complex:
+            import cmath
+
+            log_base = cmath.log(base)
+        else:
+            log_base = math.log(base) if base > 0 else math.nan
+        return grad * (y * log_base)
+
+
+def pow(input, exponent, *, out=None) -> Tensor:
+    """``input ** exponent``; either may be a Python number.  Integer tensors raised to a
+    negative integer number raise, as in PyTorch."""
+    if isinstance(input, Tensor):
+        if isinstance(exponent, Tensor):
+            a, b = operands(input, exponent)
+            if a._dtype is _bool:
+                raise unsupported("pow", _bool)
+            r = apply(PowTensor, a, b)
+        else:
+            dt = promote(input, exponent)
+            if dt is _bool:
+                raise unsupported("pow", _bool)
+            if _integral(dt) and exponent < 0:
+                raise RuntimeError("Integers to negative integer powers are not allowed.")
+            r = Pow.apply(cast(input, dt), exponent=exponent)
+    else:
+        require_tensor("pow", exponent, 2, "exponent")
+        dt = _dtype.result_type(input, exponent)
+        if dt is _bool:
+            raise unsupported("pow", _bool)
+        r = PowScalarBase.apply(cast(exponent, dt), base=input)
+    return r if out is None else store_out(out, r)
+
+
+def float_power(input, exponent, *, out=None) -> Tensor:
+    """``pow`` computed in double precision (complex128 for complex operands)."""
+    complex_ = any(
+        (x._dtype.is_complex if isinstance(x, Tensor) else isinstance(x, complex))
+        for x in (input, exponent)
+    )
+    dt = _dtype.complex128 if complex_ else _dtype.float64
+    if isinstance(input, Tensor):
+        input = cast(input, dt)
+    if isinstance(exponent, Tensor):
+        exponent = cast(exponent, dt)
+    return pow(input, exponent, out=out)
+
+
+# -- atan2, hypot ---------------------------------------------------------------------------------
+
+
+class Atan2(Primitive):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (a.shape, b.shape)
+        return nd(array_module(a).arctan2(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        scaled = grad / (a * a + b * b)
+        return (
+            reduce_grad(scaled * b, ctx.shapes[0]) if ctx.needs_input_grad[0] else None,
+            reduce_grad(scaled * -a, ctx.shapes[1]) if ctx.needs_input_grad[1] else None,
+        )
+
+
+class Hypot(Primitive):
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (a.shape, b.shape)
+        return nd(array_module(a).hypot(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        scaled = grad / ctx.output()
+        return (
+            reduce_grad(scaled * a, ctx.shapes[0]) if ctx.needs_input_grad[0] else None,
+            reduce_grad(scaled * b, ctx.shapes[1]) if ctx.needs_input_grad[1] else None,
+        )
+
+
+def _float_operands(name, input, other):
+    """Both tensors in their promoted dtype, integers going to the default float dtype."""
+    require_tensor(name, input, 1, "input")
+    require_tensor(name, other, 2)
+    dt = promote(input, other)
+    if _integral(dt):
         dt = _dtype.get_default_dtype()
-    a, b = operands(input, other, dt)
-    return Div.apply(a, b)
+    return operands(input, other, dt)
 
 
-def neg(input: Tensor) -> Tensor:
-    return Neg.apply(input)
+def atan2(input, other, *, out=None) -> Tensor:
+    """The angle of the point ``(other, input)``: ``atan(input / other)`` in the right quadrant."""
+    a, b = _float_operands("atan2", input, other)
+    if a._dtype.is_complex:
+        raise unsupported("atan2_cpu", a._dtype)
+    r = apply(Atan2, a, b)
+    return r if out is None else store_out(out, r)
 
 
-Tensor.__add__ = add
-Tensor.__radd__ = lambda self, other: add(other, self)
-Tensor.__sub__ = sub
-Tensor.__rsub__ = lambda self, other: sub(other, self)
-Tensor.__mul__ = mul
-Tensor.__rmul__ = lambda self, other: mul(other, self)
-Tensor.__truediv__ = div
-Tensor.__rtruediv__ = lambda self, other: div(other, self)
-Tensor.__neg__ = neg
-Tensor.add = add
-Tensor.sub = sub
-Tensor.mul = mul
-Tensor.div = div
-Tensor.neg = neg
+def hypot(input, other, *, out=None) -> Tensor:
+    """``sqrt(input**2 + other**2)`` without overflow; floating dtypes only."""
+    require_tensor("hypot", input, 1, "input")
+    require_tensor("hypot", other, 2)
+    a, b = operands(input, other)
+    if not a._dtype.is_floating_point:
+        raise unsupported("hypot_cpu", a._dtype)
+    r = apply(Hypot, a, b)
+    return r if out is None else store_out(out, r)
 
 
-def _inplace(op):
-    def method(self, other, **kwargs):
-        return write_inplace(self, op(self, other, **kwargs))
+# -- maximum, minimum, fmax, fmin -----------------------------------------------------------------
 
-    method.__name__ = op.__name__ + "_"
-    method.__doc__ = f"In-place ``{op.__name__}``: the result is written into ``self``."
+
+class Maximum(Primitive):
+    """Elementwise max, nan winning; a tie splits the gradient evenly, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (a.shape, b.shape)
+        return nd(array_module(a).maximum(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return _split_grad(ctx, grad, a, b, a < b, a > b)
+
+
+class Minimum(Primitive):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (a.shape, b.shape)
+        return nd(array_module(a).minimum(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return _split_grad(ctx, grad, a, b, a > b, a < b)
+
+
+def _split_grad(ctx, grad, a, b, a_loses, b_loses):
+    tied = where(a == b, grad / 2, grad)
+    return (
+        reduce_grad(where(a_loses, 0.0, tied), ctx.shapes[0]) if ctx.needs_input_grad[0] else None,
+        reduce_grad(where(b_loses, 0.0, tied), ctx.shapes[1]) if ctx.needs_input_grad[1] else None,
+    )
+
+
+class Fmax(Primitive):
+    """Elementwise max ignoring nan; ties send the gradient to ``input``."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (a.shape, b.shape)
+        return nd(array_module(a).fmax(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return _pick_grad(ctx, grad, (a >= b) | b.isnan())
+
+
+class Fmin(Primitive):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (a.shape, b.shape)
+        return nd(array_module(a).fmin(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return _pick_grad(ctx, grad, (a <= b) | b.isnan())
+
+
+def _pick_grad(ctx, grad, a_wins):
+    return (
+        reduce_grad(where(a_wins, grad, 0.0), ctx.shapes[0]) if ctx.needs_input_grad[0] else None,
+        reduce_grad(where(a_wins, 0.0, grad), ctx.shapes[1]) if ctx.needs_input_grad[1] else None,
+    )
+
+
+def _extremum(op, name):
+    def fn(input, other, *, out=None) -> Tensor:
+        require_tensor(name, input, 1, "input")
+        require_tensor(name, other, 2)
+        a, b = operands(input, other)
+        if a._dtype.is_complex:
+            raise RuntimeError(f"{name} not implemented for complex tensors.")
+        r = apply(op, a, b)
+        return r if out is None else store_out(out, r)
+
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+maximum = _extremum(Maximum, "maximum")
+maximum.__doc__ = "Elementwise maximum of two tensors; nan propagates."
+minimum = _extremum(Minimum, "minimum")
+minimum.__doc__ = "Elementwise minimum of two tensors; nan propagates."
+fmax = _extremum(Fmax, "fmax")
+fmax.__doc__ = "Elementwise maximum of two tensors, taking the number where one side is nan."
+fmin = _extremum(Fmin, "fmin")
+fmin.__doc__ = "Elementwise minimum of two tensors, taking the number where one side is nan."
+
+
+# -- lerp, addcmul, addcdiv -----------------------------------------------------------------------
+
+
+def _lerp_array(a, b, w, xp):
+    """``a + w (b - a)``, from the nearer end so that ``w == 1`` gives ``b`` exactly."""
+    d = b - a
+    if not hasattr(w, "shape"):
+        return a + w * d if abs(w) < 0.5 else b - d * (1 - w)
+    return xp.where(xp.abs(w) < 0.5, a + w * d, b - d * (1 - w))
+
+
+class Lerp(Primitive):
+    """Linear interpolation with a Python number as the weight."""
+
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, a, b, weight):
+        ctx.shapes = (a.shape, b.shape)
+        ctx.weight = weight
+        return nd(_half_safe(_lerp_array, a, b, weight))
+
+    @staticmethod
+    def backward(ctx, grad):
+        w = ctx.weight
+        return (
+            reduce_grad(grad * (1 - w), ctx.shapes[0]) if ctx.needs_input_grad[0] else None,
+            reduce_grad(grad * w, ctx.shapes[1]) if ctx.needs_input_grad[1] else None,
+        )
+
+
+class LerpTensor(Primitive):
+    def name(self) -> str:
+        return "LerpBackward1"
+
+    @staticmethod
+    def saved_mask(needs):
+        return (needs[2], needs[2], True)
+
+    @staticmethod
+    def forward(ctx, a, b, w):
+        ctx.shapes = (a.shape, b.shape, w.shape)
+        return nd(_half_safe(_lerp_array, a, b, w))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, w = ctx.saved_tensors
+        sa, sb, sw = ctx.shapes
+        need = ctx.needs_input_grad
+        return (
+            reduce_grad(grad * (1 - w), sa) if need[0] else None,
+            reduce_grad(grad * w, sb) if need[1] else None,
+            reduce_grad(grad * (b - a), sw) if need[2] else None,
+        )
+
+
+def _half_safe(kernel, *arrays):
+    """Run a multi-step kernel in float32 for float16/bfloat16 arrays (one rounding at the
+    end, as PyTorch's CPU kernels do), else as is."""
+    a = arrays[0]
+    xp = array_module(a)
+    if a.dtype in _HALF:
+        up = [x.astype(xp.float32) if hasattr(x, "dtype") else x for x in arrays]
+        return kernel(*up, xp).astype(a.dtype)
+    return kernel(*arrays, xp)
+
+
+_HALF = (_dtype.float16.np, _dtype.bfloat16.np)
+
+
+def _check_same_dtype(a: Tensor, other: Tensor, arg: str) -> None:
+    if other._dtype is not a._dtype:
+        raise RuntimeError(
+            f"expected dtype {_short(a._dtype)} for `{arg}` but got dtype {_short(other._dtype)}"
+        )
+
+
+def _short(dt: _dtype.dtype) -> str:
+    return {"float32": "float", "float64": "double", "float16": "half"}.get(dt.name, dt.name)
+
+
+def lerp(input, end, weight, *, out=None) -> Tensor:
+    """``input + weight * (end - input)``; ``weight`` a Python number or a tensor."""
+    require_tensor("lerp", input, 1, "input")
+    require_tensor("lerp", end, 2, "end")
+    _check_same_dtype(input, end, "end")
+    if not (input._dtype.is_floating_point or input._dtype.is_complex):
+        raise unsupported("lerp_kernel_scalar", input._dtype)
+    if isinstance(weight, Tensor):
+        _check_same_dtype(input, weight, "weight")
+        r = apply(LerpTensor, input, end, weight)
+    else:
+        r = apply(Lerp, input, end, weight=weight)
+    return r if out is None else store_out(out, r)
+
+
+class Addcmul(Primitive):
+    @staticmethod
+    def saved_mask(needs):
+        return (False, needs[2], needs[1])
+
+    @staticmethod
+    def forward(ctx, a, t1, t2, value):
+        ctx.shapes = (a.shape, t1.shape, t2.shape)
+        ctx.value = value
+        return nd(a + value * t1 * t2 if value != 1 else a + t1 * t2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        _, t1, t2 = ctx.saved_tensors
+        sa, s1, s2 = ctx.shapes
+        need, v = ctx.needs_input_grad, ctx.value
+        g = grad if v == 1 else grad * v
+        return (
+            reduce_grad(grad, sa) if need[0] else None,
+            reduce_grad(g * t2, s1) if need[1] else None,
+            reduce_grad(g * t1, s2) if need[2] else None,
+        )
+
+
+class Addcdiv(Primitive):
+    @staticmethod
+    def saved_mask(needs):
+        return (False, needs[2], needs[1] or needs[2])
+
+    @staticmethod
+    def forward(ctx, a, t1, t2, value):
+        ctx.shapes = (a.shape, t1.shape, t2.shape)
+        ctx.value = value
+        return nd(a + value * (t1 / t2) if value != 1 else a + t1 / t2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        _, t1, t2 = ctx.saved_tensors
+        sa, s1, s2 = ctx.shapes
+        need, v = ctx.needs_input_grad, ctx.value
+        g = grad if v == 1 else grad * v
+        return (
+            reduce_grad(grad, sa) if need[0] else None,
+            reduce_grad(g / t2, s1) if need[1] else None,
+            reduce_grad(-g * t1 / (t2 * t2), s2) if need[2] else None,
+        )
+
+
+def _addc_operands(name, input, tensor1, tensor2, value):
+    require_tensor(name, input, 1, "input")
+    require_tensor(name, tensor1, 2, "tensor1")
+    require_tensor(name, tensor2, 3, "tensor2")
+    dt = _dtype.result_type(input, tensor1, tensor2)
+    if _integral(dt) and dt is not _bool:
+        value = int(value)
+    return cast(input, dt), cast(tensor1, dt), cast(tensor2, dt), value
+
+
+def addcmul(input, tensor1, tensor2, *, value=1, out=None) -> Tensor:
+    """``input + value * tensor1 * tensor2``."""
+    a, t1, t2, value = _addc_operands("addcmul", input, tensor1, tensor2, value)
+    r = apply(Addcmul, a, t1, t2, value=value)
+    return r if out is None else store_out(out, r)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None) -> Tensor:
+    """``input + value * tensor1 / tensor2`` (true division; integer tensors are refused)."""
+    if isinstance(tensor1, Tensor) and isinstance(tensor2, Tensor):
+        if _integral(tensor1._dtype) and _integral(tensor2._dtype):
+            raise RuntimeError(
+                "Integer division with addcdiv is no longer supported, and in a future release "
+                "addcdiv will perform a true division of tensor1 and tensor2. The historic "
+                "addcdiv behavior can be implemented as (input + value * torch.trunc(tensor1 / "
+                "tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
+                "tensor2) for float inputs. The future addcdiv behavior is just the latter "
+                "implementation: (input + value * tensor1 / tensor2), for all dtypes."
+            )
+    a, t1, t2, value = _addc_operands("addcdiv", input, tensor1, tensor2, value)
+    r = apply(Addcdiv, a, t1, t2, value=value)
+    return r if out is None else store_out(out, r)
+
+
+# -- clamp ----------------------------------------------------------------------------------------
+
+
+class Clamp(Primitive):
+    """``clamp`` with Python numbers (or None) as bounds."""
+
+    def name(self) -> str:
+        return "ClampBackward1"
+
+    @staticmethod
+    def forward(ctx, a, lo, hi):
+        ctx.bounds = (lo, hi)
+        xp = array_module(a)
+        if lo is not None:
+            a = xp.maximum(a, xp.asarray(lo).astype(a.dtype))
+        if hi is not None:
+            a = xp.minimum(a, xp.asarray(hi).astype(a.dtype))
+        return nd(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        if lo is None:
+            keep = x <= hi
+        elif hi is None:
+            keep = x >= lo
+        else:
+            keep = (x >= lo) & (x <= hi)
+        return where(keep, grad, 0.0)
+
+
+class ClampMin(Clamp):
+    def name(self) -> str:
+        return "ClampMinBackward0"
+
+
+class ClampMax(Clamp):
+    def name(self) -> str:
+        return "ClampMaxBackward0"
+
+
+class ClampTensor(Primitive):
+    """``clamp`` with tensor bounds; a missing bound is passed as its own input ``x``."""
+
+    def name(self) -> str:
+        return "ClampBackward0"
+
+    @staticmethod
+    def forward(ctx, a, lo, hi, has_lo, has_hi):
+        ctx.shapes = (a.shape, lo.shape, hi.shape)
+        ctx.has = (has_lo, has_hi)
+        xp = array_module(a)
+        if has_lo:
+            a = xp.maximum(a, lo)
+        if has_hi:
+            a = xp.minimum(a, hi)
+        return nd(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, lo, hi = ctx.saved_tensors
+        has_lo, has_hi = ctx.has
+        sx, slo, shi = ctx.shapes
+        need = ctx.needs_input_grad
+        gx = glo = ghi = None
+        if has_lo and has_hi:
+            if need[0]:
+                gx = where((x >= lo) & (x <= hi), grad, 0.0)
+            if need[1]:
+                glo = where((x < lo) & (lo < hi), grad, 0.0)
+            if need[2]:
+                ghi = where((x > hi) | (hi < lo), grad, 0.0)
+        elif has_lo:
+            if need[0]:
+                gx = where(x >= lo, grad, 0.0)
+            if need[1]:
+                glo = where(x < lo, grad, 0.0)
+        else:
+            if need[0]:
+                gx = where(x <= hi, grad, 0.0)
+            if need[2]:
+                ghi = where(x > hi, grad, 0.0)
+        return (
+            reduce_grad(gx, sx) if gx is not None else None,
+            reduce_grad(glo, slo) if glo is not None and has_lo else None,
+            reduce_grad(ghi, shi) if ghi is not None and has_hi else None,
+        )
+
+
+def clamp(input, min=None, max=None, *, out=None) -> Tensor:
+    """Limit ``input`` to ``[min, max]``; either bound may be None, a number or a tensor.
+    Where ``min > max`` the result is ``max``, as in PyTorch."""
+    require_tensor("clamp", input, 1, "input")
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if input._dtype.is_complex:
+        raise NotImplementedError("clamp is not supported for complex types")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        r = _clamp_tensor(input, min, max)
+    else:
+        dt = _dtype.result_type(*(x for x in (input, min, max) if x is not None))
+        if dt is _bool:
+            raise unsupported("clamp_scalar_cpu", _bool)
+        op = Clamp if min is not None and max is not None else ClampMin if max is None else ClampMax
+        r = op.apply(cast(input, dt), lo=min, hi=max)
+    return r if out is None else store_out(out, r)
+
+
+def _clamp_tensor(input, lo, hi):
+    dt = _dtype.result_type(*(x for x in (input, lo, hi) if x is not None))
+    if dt is _bool:
+        raise unsupported("clamp_cpu", _bool)
+    x = cast(input, dt)
+    device = x._device
+    from ember.ops._util import scalar_tensor
+
+    def bound(v):
+        if v is None:
+            return x
+        return cast(v, dt) if isinstance(v, Tensor) else scalar_tensor(v, dt, device)
+
+    return apply(ClampTensor, x, bound(lo), bound(hi), has_lo=lo is not None, has_hi=hi is not None)
+
+
+def clamp_min(input, min, *, out=None) -> Tensor:
+    """``clamp(input, min=min)``."""
+    return clamp(input, min=min, out=out)
+
+
+def clamp_max(input, max, *, out=None) -> Tensor:
+    """``clamp(input, max=max)``."""
+    return clamp(input, max=max, out=out)
+
+
+# -- where ----------------------------------------------------------------------------------------
+
+
+class Where(Primitive):
+    @staticmethod
+    def saved_mask(needs):
+        return (True, False, False)
+
+    @staticmethod
+    def forward(ctx, c, a, b):
+        ctx.shapes = (a.shape, b.shape)
+        return array_module(a).where(c, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        c = ctx.saved_tensors[0]
+        sa, sb = ctx.shapes
+        return (
+            None,
+            reduce_grad(where(c, grad, 0.0), sa) if ctx.needs_input_grad[1] else None,
+            reduce_grad(where(c, 0.0, grad), sb) if ctx.needs_input_grad[2] else None,
+        )
+
+
+def where(condition, input=None, other=None, *, out=None):
+    """``input`` where ``condition`` holds, else ``other`` (either may be a Python number);
+    with the condition alone, the indices of its nonzero elements (``nonzero(as_tuple=True)``).
+    """
+    if input is None and other is None:
+        return condition.nonzero(as_tuple=True)
+    require_tensor("where", condition, 1, "condition")
+    if condition._dtype is not _bool:
+        if condition._dtype is not _dtype.uint8:
+            raise RuntimeError(
+                "where expected condition to be a boolean tensor, but got a tensor with dtype "
+                f"{_TYPE_NAMES[condition._dtype]}"
+            )
+        condition = cast(condition, _bool)
+    if isinstance(input, Tensor) or isinstance(other, Tensor):
+        a, b = operands(input, other)
+    else:
+        from ember.ops._util import scalar_tensor
+
+        dt = _dtype.result_type(input, other)
+        a = scalar_tensor(input, dt, condition._device)
+        b = scalar_tensor(other, dt, condition._device)
+    try:
+        r = Where.apply(condition, a, b)
+    except ValueError as exc:
+        raise shape_error(condition.shape, a.shape, b.shape) from exc
+    return r if out is None else store_out(out, r)
+
+
+arctan2 = atan2
+clip = clamp
+subtract = sub
+multiply = mul
+divide = div
+
+
+# -- installing -----------------------------------------------------------------------------------
+
+
+def _reflected(op):
+    def method(self, other):
+        return op(other, self)
+
+    method.__name__ = "__r" + op.__name__ + "__"
     return method
 
 
-Tensor.add_ = Tensor.__iadd__ = _inplace(add)
-Tensor.sub_ = Tensor.__isub__ = _inplace(sub)
-Tensor.mul_ = Tensor.__imul__ = _inplace(mul)
-Tensor.div_ = Tensor.__itruediv__ = _inplace(div)
-Tensor.neg_ = lambda self: write_inplace(self, neg(self))
+for _name, _fn in {
+    "add": add, "sub": sub, "mul": mul, "div": div, "true_divide": true_divide,
+    "floor_divide": floor_divide, "remainder": remainder, "fmod": fmod, "pow": pow,
+    "float_power": float_power, "atan2": atan2, "arctan2": atan2, "hypot": hypot,
+    "maximum": maximum, "minimum": minimum, "fmax": fmax, "fmin": fmin, "lerp": lerp,
+    "addcmul": addcmul, "addcdiv": addcdiv, "clamp": clamp, "clip": clamp,
+    "clamp_min": clamp_min, "clamp_max": clamp_max, "subtract": sub, "multiply": mul,
+    "divide": div,
+}.items():  # fmt: skip
+    setattr(Tensor, _name, _fn)
+    setattr(Tensor, _name + "_", inplace(_fn))
+
+Tensor.rsub = rsub
+Tensor.where = lambda self, condition, y: where(condition, self, y)
+Tensor.__add__ = add
+Tensor.__radd__ = _reflected(add)
+Tensor.__sub__ = sub
+Tensor.__rsub__ = _reflected(sub)
+Tensor.__mul__ = mul
+Tensor.__rmul__ = _reflected(mul)
+Tensor.__truediv__ = div
+Tensor.__rtruediv__ = _reflected(div)
+Tensor.__floordiv__ = floor_divide
+Tensor.__rfloordiv__ = _reflected(floor_divide)
+Tensor.__mod__ = remainder
+Tensor.__rmod__ = _reflected(remainder)
+Tensor.__pow__ = pow
+Tensor.__rpow__ = _reflected(pow)
+Tensor.__iadd__ = Tensor.add_
+Tensor.__isub__ = Tensor.sub_
+Tensor.__imul__ = Tensor.mul_
+Tensor.__itruediv__ = Tensor.div_
+Tensor.__ifloordiv__ = Tensor.floor_divide_
+Tensor.__imod__ = Tensor.remainder_
+Tensor.__ipow__ = Tensor.pow_
+
+

@@ -7,11 +7,25 @@ NumPy would choose differently (NumPy gives a new axis stride 0; PyTorch does no
 
 from __future__ import annotations
 
+import math
+import numbers
 import operator
+import warnings
 from collections.abc import Sequence
 
 from ember import _dtype
-from ember._tensor import Tensor, _from_array, _wrap, _wrap_dim
+from ember._tensor import (
+    Tensor,
+    _empty_strided,
+    _format_strides,
+    _is_non_overlapping_and_dense,
+    _preserved_strides,
+    _wrap,
+    _wrap_dim,
+    contiguous_format,
+    contiguous_strides,
+    preserve_format,
+)
 from ember.backend import for_device
 
 
@@ -30,8 +44,10 @@ def _geometry(t: Tensor):
     return list(t._data.shape), list(t.stride()), t._byte_offset()
 
 
-def _shape_args(args) -> list[int]:
-    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` alike."""
+def _shape_args(args, name: str = "view", what: str = "size") -> list[int]:
+    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` alike (``f()`` is a TypeError)."""
+    if not args:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "{what}"')
     if len(args) == 1 and isinstance(args[0], Sequence | Tensor):
         args = args[0]
         if isinstance(args, Tensor):
@@ -108,12 +124,7 @@ def _view_strides(old_shape, old_strides, new_shape):
 
 
 def _contiguous_strides(shape) -> list[int]:
-    strides = []
-    acc = 1
-    for s in reversed(shape):
-        strides.append(acc)
-        acc *= max(s, 1)
-    return strides[::-1]
+    return list(contiguous_strides(shape))
 
 
 # -- reshaping ------------------------------------------------------------------------------
@@ -166,23 +177,34 @@ def view_as(input: Tensor, other: Tensor) -> Tensor:
     return view(input, other.shape)
 
 
-def contiguous(input: Tensor, memory_format=None) -> Tensor:
-    """``input`` itself if row-major contiguous, else a row-major copy."""
-    if input._data.flags.c_contiguous:
+def contiguous(input: Tensor, memory_format=contiguous_format) -> Tensor:
+    """``input`` itself if laid out in ``memory_format`` (row-major by default), else a copy."""
+    if input.is_contiguous(memory_format):
         return input
-    xp = for_device(input._device).xp
-    return _wrap(xp.ascontiguousarray(input._data), input._dtype, input._device)
+    return clone(input, memory_format=memory_format)
 
 
 def clone(input: Tensor, *, memory_format=None) -> Tensor:
-    """A copy with its own storage, keeping the memory layout of ``input``."""
-    return _from_array(input._data.copy(order="K"), input._device)
+    """A copy with its own storage.
+
+    By default (``preserve_format``) the copy keeps ``input``'s strides when they are dense,
+    and otherwise its order of dims by stride, as PyTorch does.
+    """
+    shape, strides = input._data.shape, input.stride()
+    if memory_format is None or memory_format is preserve_format:
+        strides = _preserved_strides(shape, strides)
+    else:
+        strides = _format_strides(shape, memory_format)
+    be = for_device(input._device)
+    arr = _empty_strided(be.xp, shape, strides, input._dtype.np)
+    arr[...] = input._data
+    return _wrap(arr, input._dtype, input._device)
 
 
 def reshape(input: Tensor, *shape) -> Tensor:
     """The data with a new shape: a view when the layout allows one, else a copy."""
     old_shape, old_strides, off = _geometry(input)
-    new_shape = _infer_shape(_shape_args(shape), input._data.size)
+    new_shape = _infer_shape(_shape_args(shape, "reshape", "shape"), input._data.size)
     strides = _view_strides(old_shape, old_strides, new_shape)
     if strides is not None:
         return _view(input, new_shape, strides, off)
@@ -196,10 +218,10 @@ def reshape_as(input: Tensor, other: Tensor) -> Tensor:
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dims ``start_dim..end_dim`` into one (a view when possible)."""
     ndim = input._data.ndim
-    if ndim == 0:
-        return reshape(input, 1)
     start = _wrap_dim(start_dim, ndim)
     end = _wrap_dim(end_dim, ndim)
+    if ndim == 0:
+        return reshape(input, 1)
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if start == end:
@@ -213,6 +235,11 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     """Split dimension ``dim`` into ``sizes`` (one entry may be -1)."""
+    if input._data.ndim == 0:
+        raise RuntimeError(
+            f"unflatten got an unexpected error:\nDimension specified as {dim} but tensor has "
+            "no dimensions"
+        )
     d = _wrap_dim(dim, input._data.ndim)
     sizes = _shape_args((sizes,))
     if not sizes:
@@ -235,7 +262,12 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
     if dim is None:
         dims = set(range(ndim))
     elif isinstance(dim, Sequence):
-        dims = {_wrap_dim(d, ndim) for d in dim}
+        dims = set()
+        for d in dim:
+            d = _wrap_dim(d, ndim)
+            if d in dims:
+                raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+            dims.add(d)
     else:
         dims = {_wrap_dim(dim, ndim)}
     keep = [i for i in range(ndim) if not (i in dims and shape[i] == 1)]
@@ -257,7 +289,7 @@ def permute(input: Tensor, *dims) -> Tensor:
     """Reorder the dimensions: output dim ``i`` is input dim ``dims[i]``."""
     shape, strides, off = _geometry(input)
     ndim = len(shape)
-    dims = _shape_args(dims)
+    dims = _shape_args(dims, "permute", "dims")
     if len(dims) != ndim:
         raise RuntimeError(
             "permute(sparse_coo): number of dimensions in the tensor input does not match the "
@@ -299,6 +331,8 @@ def movedim(input: Tensor, source, destination) -> Tensor:
         raise RuntimeError(f"movedim: repeated dim in `source` ({src})")
     if len(set(dst)) != len(dst):
         raise RuntimeError(f"movedim: repeated dim in `destination` ({dst})")
+    if ndim == 0:
+        return permute(input, [])
     order = [None] * ndim
     for s, d in zip(src, dst):
         order[d] = s
@@ -316,10 +350,27 @@ def t(input: Tensor) -> Tensor:
 
 
 def _T(input: Tensor) -> Tensor:
+    if input._data.ndim != 2:
+        warnings.warn(
+            "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+            "deprecated and it will throw an error in a future release. Consider `x.mT` to "
+            "transpose batches of matrices or `x.permute(*range(x.ndim - 1, -1, -1))` to "
+            "reverse the dimensions of a tensor.",
+            UserWarning,
+            stacklevel=2,
+        )
     return permute(input, list(range(input._data.ndim))[::-1])
 
 
 def _mT(input: Tensor) -> Tensor:
+    if input._data.ndim == 0:
+        warnings.warn(
+            "Tensor.mT is deprecated on 0-D tensors. This function is the identity in these "
+            "cases.",
+            UserWarning,
+            stacklevel=2,
+        )
+        return input
     if input._data.ndim < 2:
         raise RuntimeError(
             "tensor.mT is only supported on matrices or batches of matrices. "
@@ -334,7 +385,7 @@ def _mT(input: Tensor) -> Tensor:
 def expand(input: Tensor, *sizes) -> Tensor:
     """Broadcast to ``sizes`` without copying: expanded dimensions get stride 0."""
     shape, strides, off = _geometry(input)
-    sizes = _shape_args(sizes)
+    sizes = _shape_args(sizes, "expand")
     if len(sizes) < len(shape):
         raise RuntimeError(
             f"expand({input.type()}{{{shape}}}, size={sizes}): the number of sizes provided "
@@ -494,6 +545,8 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
 
 def split(input: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     """Pieces along ``dim``: of ``split_size`` each (the last may be smaller), or of the given sizes."""
+    if input._data.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = _wrap_dim(dim, input._data.ndim)
     size = input._data.shape[d]
     if isinstance(split_size_or_sections, Sequence):
@@ -518,6 +571,8 @@ def split(input: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     """``chunks`` nearly equal pieces along ``dim`` (fewer when the dim is too short)."""
+    if input._data.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     d = _wrap_dim(dim, input._data.ndim)
@@ -530,130 +585,112 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
 
 def unbind(input: Tensor, dim: int = 0) -> tuple:
     """All slices along ``dim``, each with that dimension removed."""
+    if input._data.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     d = _wrap_dim(dim, input._data.ndim)
     return tuple(select(input, d, i) for i in range(input._data.shape[d]))
 
 
-# -- indexing -------------------------------------------------------------------------------
-
-
-def _is_basic(item) -> bool:
-    if item is None or item is Ellipsis or isinstance(item, slice):
-        return True
-    if isinstance(item, bool):
-        return False
-    if isinstance(item, int):
-        return True
-    if isinstance(item, Tensor):
-        return item._data.ndim == 0 and not (
-            item._dtype is _dtype.bool or item._dtype.is_floating_point or item._dtype.is_complex
-        )
-    return hasattr(item, "__index__") and not hasattr(item, "shape")
-
-
-def _slice_bounds(s: slice, size: int):
-    if s.step is not None and operator.index(s.step) <= 0:
-        raise ValueError("step must be greater than zero")
-    start, stop, step = s.indices(size)
-    return start, max(0, (stop - start + step - 1) // step), step
-
-
-def _basic_index(t: Tensor, index: tuple) -> Tensor:
-    shape, strides, off = _geometry(t)
-    consumed = sum(1 for i in index if i is not None and i is not Ellipsis)
-    if consumed > len(shape):
-        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
-    itemsize = t._dtype.itemsize
-    out_shape, out_strides = [], []
-    d = 0
-    seen_ellipsis = False
-    for item in index:
-        if item is Ellipsis:
-            if seen_ellipsis:
-                raise IndexError("an index can only have a single ellipsis ('...')")
-            seen_ellipsis = True
-            n = len(shape) - consumed
-            out_shape += shape[d : d + n]
-            out_strides += strides[d : d + n]
-            d += n
-        elif item is None:
-            out_shape.append(1)
-            out_strides.append(shape[d] * strides[d] if d < len(shape) else 1)
-        elif isinstance(item, slice):
-            start, length, step = _slice_bounds(item, shape[d])
-            off += start * strides[d] * itemsize
-            out_shape.append(length)
-            out_strides.append(strides[d] * step)
-            d += 1
-        else:
-            i = operator.index(item)
-            size = shape[d]
-            if not -size <= i < size:
-                raise IndexError(f"index {i} is out of bounds for dimension {d} with size {size}")
-            off += (i + size if i < 0 else i) * strides[d] * itemsize
-            d += 1
-    out_shape += shape[d:]
-    out_strides += strides[d:]
-    return _view(t, out_shape, out_strides, off)
-
-
-def _backend_index(t: Tensor, index: tuple) -> tuple:
-    """The index with tensors turned into arrays of ``t``'s backend, for advanced indexing."""
-    out = []
-    for item in index:
-        if isinstance(item, Tensor):
-            if item._device != t._device:
-                raise RuntimeError(
-                    f"indices should be either on cpu or on the same device as the indexed "
-                    f"tensor ({t._device}), got indices on {item._device}"
-                )
-            if item._dtype.is_floating_point or item._dtype.is_complex:
-                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            item = item._data
-        elif isinstance(item, slice):
-            if item.step is not None and operator.index(item.step) <= 0:
-                raise ValueError("step must be greater than zero")
-        out.append(item)
-    return tuple(out)
-
-
-def getitem(t: Tensor, index) -> Tensor:
-    """``t[index]``: a view for ints, slices, None and ``...``; a copy for tensor/list indices."""
-    if not isinstance(index, tuple):
-        index = (index,)
-    if all(_is_basic(i) for i in index):
-        return _basic_index(t, index)
-    arr = t._data[_backend_index(t, index)]
-    return _from_array(arr, t._device)
-
-
-def setitem(t: Tensor, index, value) -> None:
-    """``t[index] = value``, writing into ``t``'s storage (seen by every view of it)."""
-    if not isinstance(index, tuple):
-        index = (index,)
-    if isinstance(value, Tensor):
-        if value._device != t._device:
-            raise RuntimeError(
-                f"expected device {t._device} but got device {value._device} for the assigned value"
-            )
-        value = value._data
-    t._data[_backend_index(t, index)] = value
-    t._bump_version()
-
-
 # -- in-place writes ------------------------------------------------------------------------
+
+_INTERNAL_OVERLAP = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single "
+    "memory location. Please clone() the tensor before performing the operation."
+)
+_PARTIAL_OVERLAP = (
+    "unsupported operation: some elements of the input tensor and the written-to tensor refer "
+    "to a single memory location. Please clone() the tensor before performing the operation."
+)
+_INT_RANGES = {
+    dt: (-_dtype.iinfo(dt).max if dt is _dtype.uint8 else _dtype.iinfo(dt).min, _dtype.iinfo(dt).max)
+    for dt in (_dtype.uint8, _dtype.int8, _dtype.int16, _dtype.int32, _dtype.int64)
+}
+_C_NAMES = {
+    _dtype.uint8: "uint8_t", _dtype.int8: "int8_t", _dtype.int16: "int16_t",
+    _dtype.int32: "int", _dtype.int64: "int64_t", _dtype.float32: "float",
+}  # fmt: skip
+_FLOAT32_MAX = _dtype.finfo(_dtype.float32).max
+
+
+def _check_internal_overlap(t: Tensor) -> None:
+    """Refuse to write through a view that shows one element at several places (stride 0)."""
+    arr = t._data
+    if arr.size and 0 in arr.strides and any(n > 1 and st == 0 for n, st in zip(arr.shape, arr.strides)):
+        raise RuntimeError(_INTERNAL_OVERLAP)
+
+
+def _overlap(a: Tensor, b: Tensor) -> str | None:
+    """PyTorch's memory-overlap status of two tensors: "full", "partial", or None when they
+    do not overlap or when telling would be too costly (either is not dense)."""
+    if a is b:
+        return "full"
+    st = a._storage
+    if st is None or st is not b._storage or not a._data.size or not b._data.size:
+        return None
+    a_strides, b_strides = a.stride(), b.stride()
+    if not (
+        _is_non_overlapping_and_dense(a._data.shape, a_strides)
+        and _is_non_overlapping_and_dense(b._data.shape, b_strides)
+    ):
+        return None
+    a0, b0 = a._byte_offset(), b._byte_offset()
+    a1, b1 = a0 + a._data.nbytes, b0 + b._data.nbytes
+    if a0 == b0 and a1 == b1:
+        return "full" if a_strides == b_strides else "partial"
+    return "partial" if a0 < b1 and b0 < a1 else None
+
+
+def _overflow(value, dtype: _dtype.dtype) -> RuntimeError:
+    name = _C_NAMES.get(dtype, dtype.name)
+    return RuntimeError(f"value cannot be converted to type {name} without overflow")
+
+
+def _fill_value(value, dtype: _dtype.dtype):
+    """``value`` as the Python number PyTorch stores into ``dtype``: floats truncate toward
+    zero in integer dtypes, negative values wrap in uint8, and values out of range raise."""
+    if dtype is _dtype.bool:
+        return bool(value)
+    if dtype.is_complex:
+        return complex(value)
+    if not isinstance(value, numbers.Real):
+        if value.imag != 0:
+            raise _overflow(value, dtype)
+        value = value.real
+    if dtype.is_floating_point:
+        value = float(value)
+        if dtype is _dtype.float32 and math.isfinite(value) and abs(value) > _FLOAT32_MAX:
+            raise _overflow(value, dtype)
+        return value
+    if not isinstance(value, numbers.Integral):
+        if not math.isfinite(value):
+            raise _overflow(value, dtype)
+        value = math.trunc(value)
+    value = int(value)
+    low, high = _INT_RANGES[dtype]
+    if not low <= value <= high:
+        raise _overflow(value, dtype)
+    return value + high + 1 if value < 0 and dtype is _dtype.uint8 else value
 
 
 def fill_(input: Tensor, value) -> Tensor:
-    """Set every element to ``value`` (a number or a one-element tensor)."""
+    """Set every element to ``value`` (a number or a 0-dim tensor)."""
     if isinstance(value, Tensor):
         if value._data.ndim:
             raise RuntimeError(
                 "fill_ only supports 0-dimension value tensor but got tensor with "
                 f"{value._data.ndim} dimensions."
             )
+        if value._device == input._device:
+            # PyTorch copies a tensor value, with copy_'s overlap checks.
+            if value._storage is not None and value._storage is input._storage:
+                value = clone(value)
+            return copy_(input, value)
         value = value.item()
-    input._data[...] = value
+    if not isinstance(value, numbers.Number):
+        raise TypeError(
+            f"fill_() received an invalid combination of arguments - got ({type(value).__name__})"
+        )
+    input._data[...] = _fill_value(value, input._dtype)
     input._bump_version()
     return input
 
@@ -662,23 +699,57 @@ def zero_(input: Tensor) -> Tensor:
     return fill_(input, 0)
 
 
+def _broadcast_error(out_shape, shape) -> RuntimeError:
+    """PyTorch's message for ``shape`` that does not broadcast into ``out_shape``."""
+    n = max(len(out_shape), len(shape))
+    for i in range(1, n + 1):
+        a = out_shape[-i] if i <= len(out_shape) else 1
+        b = shape[-i] if i <= len(shape) else 1
+        if a != b and a != 1 and b != 1:
+            return RuntimeError(
+                f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
+                f"non-singleton dimension {n - i}"
+            )
+    full = [max(a, b) for a, b in zip((1,) * (n - len(out_shape)) + tuple(out_shape),
+                                      (1,) * (n - len(shape)) + tuple(shape))]
+    return RuntimeError(
+        f"output with shape {list(out_shape)} doesn't match the broadcast shape {full}"
+    )
+
+
 def copy_(input: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
     """Copy ``src`` (broadcast to this shape, cast to this dtype) into ``input``."""
+    if src is input:
+        return input
+    if not isinstance(src, Tensor):
+        raise TypeError(
+            f"copy_(): argument 'src' (position 1) must be Tensor, not {type(src).__name__}"
+        )
     be = for_device(input._device)
-    arr = src._data
+    arr, out = src._data, input._data
     if src._device != input._device:
         arr = be.from_host(for_device(src._device).to_host(arr), input._device.index)
-    try:
-        be.xp.broadcast_shapes(arr.shape, input._data.shape)
-    except ValueError:
-        raise RuntimeError(
-            f"The size of tensor a ({input._data.shape}) must match the size of tensor b "
-            f"({arr.shape}) for copy_"
-        ) from None
+    elif (
+        src._storage is not None
+        and src._storage is input._storage
+        and src._dtype is input._dtype
+        and arr.shape == out.shape
+        and arr.strides == out.strides
+        and src._byte_offset() == input._byte_offset()
+    ):
+        return input  # the very same elements
+    _check_internal_overlap(input)
+    if _overlap(input, src) == "partial":
+        raise RuntimeError(_PARTIAL_OVERLAP)
+    if arr.shape != out.shape and (
+        len(arr.shape) > len(out.shape)
+        or any(s not in (1, o) for s, o in zip(arr.shape[::-1], out.shape[::-1]))
+    ):
+        raise _broadcast_error(out.shape, arr.shape)
     if src._dtype is _dtype.bool or input._dtype is not _dtype.bool:
-        input._data[...] = arr
+        out[...] = arr
     else:
-        input._data[...] = arr != 0
+        out[...] = arr != 0
     input._bump_version()
     return input
 
@@ -712,8 +783,6 @@ _METHODS = {
     "split": split,
     "chunk": chunk,
     "unbind": unbind,
-    "__getitem__": getitem,
-    "__setitem__": setitem,
     "fill_": fill_,
     "zero_": zero_,
     "copy_": copy_,

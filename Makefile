@@ -25,6 +25,9 @@ demo: $(VENV)/.ember-installed
 test: $(VENV)/.ember-test-installed
 	$(BIN)/python -m pytest -n 2 tests
 
+bench: $(VENV)/.ember-test-installed
+	$(BIN)/python -m bench.run
+
 lint: $(VENV)/.ember-test-installed
 	$(BIN)/python -m pip install --quiet ruff
 	$(BIN)/ruff check ember tests

@@ -98,10 +98,10 @@ def compare(
     )
 
 
-def table(results: list[Result], against: str = "torch") -> str:
+def table(results: list[Result], ours: str = "ember", against: str = "torch") -> str:
     """The results as a text table with a geometric mean of the ratios."""
     w = max([len(r.name) for r in results] + [8])
-    lines = [f"{'workload':<{w}}  {'ember':>12}  {against:>12}  {'ratio':>6}  notes"]
+    lines = [f"{'workload':<{w}}  {ours:>12}  {against:>12}  {'ratio':>6}  notes"]
     for r in results:
         lines.append(
             f"{r.name:<{w}}  {r.ours * r.unit_scale:>9.3f} {r.unit:<2}  "

@@ -29,10 +29,10 @@ def main(argv=None) -> None:
             continue
         r = compare(name, make(ours_lib), make(torch), unit=unit, unit_scale=scale / per)
         if flops:
-            r.extra = f"ember {flops / r.ours / 1e9:.0f} GFLOP/s, torch {flops / r.theirs / 1e9:.0f}"
+            r.extra = f"{flops / r.ours / 1e9:.0f} vs {flops / r.theirs / 1e9:.0f} GFLOP/s"
         results.append(r)
         print(f"  {name}: ratio {r.ratio:.2f}", flush=True)
-    print(table(results, "torch (self)" if args.self else "torch"))
+    print(table(results, "torch" if args.self else "ember", "torch"))
 
 
 if __name__ == "__main__":

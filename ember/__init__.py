@@ -67,6 +67,7 @@ from ember.autograd import (  # noqa: E402
     enable_grad,
     inference_mode,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_grad,
     set_grad_enabled,
 )
@@ -325,3 +326,6 @@ def is_complex(input: Tensor) -> bool:
 
 def numel(input: Tensor) -> int:
     return input.numel()
+
+
+from ember import nn, optim, utils  # noqa: E402  (they build on the ops above)

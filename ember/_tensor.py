@@ -34,8 +34,8 @@ class Tensor:
         "_device",
         "_storage",
         "_requires_grad",
-        "grad",
-        "grad_fn",
+        "_grad",
+        "_grad_fn",
         "__dict__",
         "__weakref__",
     )
@@ -121,6 +121,9 @@ class Tensor:
         st = self._storage
         if st is None:
             st = self._storage = storage_of_array(self._data, self._device)
+            # A fresh storage spans exactly the array, which starts at its first byte
+            # (ember's strides are never negative).
+            self.__dict__["_offc"] = (self._data, 0)
         return st
 
     def untyped_storage(self) -> UntypedStorage:
@@ -132,8 +135,20 @@ class Tensor:
         return TypedStorage(self._get_storage(), self._dtype)
 
     def _byte_offset(self) -> int:
+        # Reading an array's address is slow in NumPy (about 2 µs), so the offset is cached
+        # beside the very array it was read from: a tensor whose ``_data`` is replaced
+        # recomputes it.
+        cached = self.__dict__.get("_offc")
+        if cached is not None and cached[0] is self._data:
+            return cached[1]
+        st = self._get_storage()
+        cached = self.__dict__.get("_offc")
+        if cached is not None and cached[0] is self._data:
+            return cached[1]
         be = for_device(self._device)
-        return be.data_ptr(self._data) - be.data_ptr(self._get_storage()._buf)
+        off = be.data_ptr(self._data) - be.data_ptr(st._buf)
+        self.__dict__["_offc"] = (self._data, off)
+        return off
 
     def storage_offset(self) -> int:
         """Where the first element sits in the storage, counted in elements."""
@@ -175,21 +190,92 @@ class Tensor:
 
     # -- autograd state ------------------------------------------------------------------------
 
+    # A view records the tensor it views (``_base``, always a non-view) and the storage
+    # version its ``grad_fn`` was made at: when an in-place op has changed the storage since,
+    # reading ``grad_fn`` rebuilds it from the base's current history (PyTorch's rule).
+    _base = None
+    _view_version = None
+
+    def _is_view(self) -> bool:
+        """Whether this tensor is a (differentiable) view of another, its ``_base``."""
+        return self._base is not None
+
+    @property
+    def grad_fn(self):
+        fn = self._grad_fn
+        version = self._view_version
+        if version is not None and version != self._storage._version:
+            fn = _refresh_view(self)
+        return fn
+
+    @grad_fn.setter
+    def grad_fn(self, fn) -> None:
+        self._grad_fn = fn
+
+    @property
+    def grad(self):
+        """The gradient accumulated by backward (None until then); leaves only, unless
+        ``retain_grad()`` was called."""
+        g = self._grad
+        if g is None and self._grad_fn is not None and not self.__dict__.get("_retains_grad"):
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
+                "Its .grad attribute won't be populated during autograd.backward(). If you "
+                "indeed want the .grad field to be populated for a non-leaf Tensor, use "
+                ".retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by "
+                "mistake, make sure you access the leaf Tensor instead. See "
+                "github.com/pytorch/pytorch/pull/30531 for more information.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return g
+
+    @grad.setter
+    def grad(self, value) -> None:
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
+
     @property
     def requires_grad(self) -> bool:
+        if self._view_version is not None and not self._requires_grad:
+            self.grad_fn  # a view of a base that came to require grad in place
         return self._requires_grad
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
+        if not value and self.grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
         if value and not (self._dtype.is_floating_point or self._dtype.is_complex):
             raise RuntimeError(
-                "Only Tensors of floating point and complex dtype can require gradients "
-                f"(got {self._dtype})"
+                "only Tensors of floating point and complex dtype can require gradients"
             )
         self._requires_grad = bool(value)
 
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        self.requires_grad = requires_grad
+    def requires_grad_(self, *args, **kwargs) -> Tensor:
+        """Set ``requires_grad`` in place (True by default) and return this tensor."""
+        if len(args) + len(kwargs) > 1 or (kwargs and "requires_grad" not in kwargs):
+            if len(args) > 1:
+                raise TypeError(
+                    "requires_grad_() takes from 0 to 1 positional arguments but "
+                    f"{len(args)} were given"
+                )
+            bad = next(k for k in kwargs if k != "requires_grad")
+            raise TypeError(f"requires_grad_() got an unexpected keyword argument '{bad}'")
+        value = args[0] if args else kwargs.get("requires_grad", True)
+        if type(value) is not bool:
+            where = " (position 1)" if args else ""
+            raise TypeError(
+                f"requires_grad_(): argument 'requires_grad'{where} must be bool, not "
+                f"{type(value).__name__}"
+            )
+        self.requires_grad = value
         return self
 
     @property
@@ -213,8 +299,18 @@ class Tensor:
         return _wrap(self._data, self._dtype, self._device, self._get_storage())
 
     def detach_(self) -> Tensor:
-        self.grad_fn = None
+        """Take this tensor out of the graph in place (not allowed on a view)."""
+        if self._base is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
+                "as True, gradients are views of DDP buckets, and hence detach_() cannot be "
+                "called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution."
+            )
+        self._grad_fn = None
         self._requires_grad = False
+        self.__dict__.pop("_output_nr", None)
         return self
 
     def as_subclass(self, cls) -> Tensor:
@@ -225,8 +321,8 @@ class Tensor:
         out._device = self._device
         out._storage = self._get_storage()
         out._requires_grad = False
-        out.grad = None
-        out.grad_fn = None
+        out._grad = None
+        out._grad_fn = None
         return out
 
     # -- conversion ----------------------------------------------------------------------------
@@ -496,9 +592,16 @@ def _wrap(arr, dtype, device, storage=None) -> Tensor:
     t._device = device
     t._storage = storage
     t._requires_grad = False
-    t.grad = None
-    t.grad_fn = None
+    t._grad = None
+    t._grad_fn = None
     return t
+
+
+def _refresh_view(view: Tensor):
+    """Rebuild a view's ``grad_fn`` after its storage changed in place."""
+    from ember.ops.shape import refresh_view
+
+    return refresh_view(view)
 
 
 def _from_array(arr, device=CPU, dtype=None) -> Tensor:
@@ -679,21 +782,20 @@ def _convert(t: Tensor, dtype, device, copy: bool, memory_format=None) -> Tensor
     if dev == t._device and dt is t._dtype and not copy:
         if memory_format in (None, preserve_format, _suggest_memory_format(t)):
             return t
-    differentiable = dt.is_floating_point or dt.is_complex
-    arr = t._data
-    if dev != t._device:
-        arr = for_device(dev).from_host(for_device(t._device).to_host(arr), dev.index)
-        if dt is not t._dtype:
-            arr = _cast_array(arr, t._dtype, dt, for_device(dev).xp, memory_format)
-        out = _wrap(arr, dt, dev)
-        # TODO(autograd): record the device move in the graph; for now the copy is a leaf.
-        out._requires_grad = t._requires_grad and differentiable
-        return out
-    if t._requires_grad and differentiable:
-        from ember.ops._util import Cast
+    if t._requires_grad:
+        from ember.ops.shape import to_copy
 
-        return Cast.apply(t, dtype=dt)
-    return _wrap(_cast_array(arr, t._dtype, dt, for_device(dev).xp, memory_format), dt, dev)
+        return to_copy(t, dt, dev, memory_format)
+    return _wrap(_copy_array(t._data, t._dtype, t._device, dt, dev, memory_format), dt, dev)
+
+
+def _copy_array(arr, src: _dtype.dtype, src_dev, dst: _dtype.dtype, dev, memory_format=None):
+    """A new array of ``arr``'s values (on ``src_dev``, of ``src``) as ``dst`` on ``dev``."""
+    if dev != src_dev:
+        arr = for_device(dev).from_host(for_device(src_dev).to_host(arr), dev.index)
+        if dst is src:
+            return arr
+    return _cast_array(arr, src, dst, for_device(dev).xp, memory_format)
 
 
 def _cast_array(arr, src: _dtype.dtype, dst: _dtype.dtype, xp, memory_format=None):

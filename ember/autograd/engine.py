@@ -1,15 +1,22 @@
 """The backward pass: order the recorded graph once, then push gradients through it.
 
-The walk is iterative (no recursion limit on long unrolled graphs): count how many edges
-lead into each node, start from the roots, and run a node once every gradient it will receive
-has arrived.  ``grad`` runs only the part of the graph that leads to the requested inputs.
+The walk is iterative (no recursion limit on long unrolled graphs): order the nodes reachable
+from the roots so that each comes after every node that feeds it a gradient, and run each once
+its gradients have all arrived.  With ``inputs`` (``grad``, or ``backward(inputs=...)``) only
+the nodes on a path to those inputs run.
 """
 
 from __future__ import annotations
 
+import warnings
+
+from ember.backend import array_module
 from ember._tensor import Tensor, _wrap
 from ember.autograd import anomaly_mode
-from ember.autograd.graph import edge_of
+from ember.autograd.graph import AccumulateGrad, edge_of
+
+# PyTorch warns once per process about ``backward(create_graph=True)``.
+_warned_create_graph = False
 
 
 def _as_tuple(x):
@@ -21,41 +28,41 @@ def _as_tuple(x):
 
 
 def _root_grads(outputs, grad_outputs, create_graph):
-    """Pair each output with its incoming gradient (ones for scalars when none is given)."""
+    """Pair each output's edge with its incoming gradient (ones for scalars when none is given)."""
     from ember._factories import ones_like
 
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
     if len(grad_outputs) != len(outputs):
-        raise RuntimeError(
-            f"grad can be implicitly created only for scalar outputs; got {len(grad_outputs)} "
-            f"gradients for {len(outputs)} outputs"
-        )
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
     roots, grads = [], []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not isinstance(out, Tensor):
             raise TypeError(f"expected a Tensor as output {i}, got {type(out).__name__}")
-        edge = edge_of(out)
-        if edge[0] is None:
-            raise RuntimeError(
-                f"element {i} of tensors does not require grad and does not have a grad_fn"
-            )
         if g is None:
-            if out.numel() != 1:
+            if out._requires_grad and out.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             if not (out._dtype.is_floating_point or out._dtype.is_complex):
                 raise RuntimeError(
-                    f"grad can be implicitly created only for real scalar outputs but got {out._dtype}"
+                    "grad can be implicitly created only for real scalar outputs but got "
+                    f"{out._dtype}"
                 )
             g = ones_like(out)
         elif not isinstance(g, Tensor):
-            from ember._factories import tensor
-
-            g = tensor(g, dtype=out._dtype, device=out._device)
+            raise TypeError(
+                f"gradients can be either Tensors or None, but got {type(g).__name__}"
+            )
         elif tuple(g.shape) != tuple(out.shape):
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
                 f"has a shape of {out.shape}."
+            )
+        elif g._dtype is not out._dtype:
+            g = g.to(out._dtype)
+        edge = edge_of(out)
+        if edge[0] is None:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
             )
         if not create_graph:
             g = g.detach()
@@ -66,17 +73,17 @@ def _root_grads(outputs, grad_outputs, create_graph):
 
 def _topological(roots) -> list:
     """Every node reachable from ``roots``, each after all nodes that lead into it."""
-    order, state = [], {}
+    order, state = [], set()
     for root, _ in roots:
         if root is None or root in state:
             continue
         stack = [(root, iter(root.next_functions))]
-        state[root] = 1
+        state.add(root)
         while stack:
             node, children = stack[-1]
             for child, _ in children:
                 if child is not None and child not in state:
-                    state[child] = 1
+                    state.add(child)
                     stack.append((child, iter(child.next_functions)))
                     break
             else:
@@ -91,44 +98,74 @@ def _add(a, b, create_graph):
         return b
     if create_graph:
         return a + b
-    return _wrap(a._data + b._data, a._dtype, a._device)
+    total = a._data + b._data
+    if not total.shape:  # NumPy gives a scalar, not a 0-d array, for two 0-d operands
+        total = array_module(a._data).asarray(total)
+    return _wrap(total, a._dtype, a._device)
 
 
-def _execute(roots, grads, retain_graph, create_graph, targets=None):
-    """Run the graph from ``roots``.  With ``targets`` (a dict edge -> slot), gradients reaching
-    those edges are captured and returned instead of accumulated into leaves' ``.grad``."""
+def _execute(roots, grads, retain_graph, create_graph, stops=None, captures=None):
+    """Run the graph from ``roots`` (see ``_run_graph``)."""
     if anomaly_mode.enabled:
-        return anomaly_mode.run_graph(_run_graph, roots, grads, retain_graph, create_graph, targets)
-    return _run_graph(roots, grads, retain_graph, create_graph, targets)
+        return anomaly_mode.run_graph(
+            _run_graph, roots, grads, retain_graph, create_graph, stops, captures
+        )
+    return _run_graph(roots, grads, retain_graph, create_graph, stops, captures)
 
 
-def _run_graph(roots, grads, retain_graph, create_graph, targets):
+def _needed(order, stops, captures) -> set:
+    """The nodes whose backward must run so that gradients reach every node in ``stops``.
+
+    A node in ``stops`` is itself run only when another stop lies beyond it, or when it is a
+    leaf's AccumulateGrad and gradients are being accumulated (``captures is None``)."""
+    needed = set()
+    for node in reversed(order):
+        if captures is None and node in stops and type(node) is AccumulateGrad:
+            needed.add(node)
+            continue
+        for child, _ in node.next_functions:
+            if child is not None and (child in needed or child in stops):
+                needed.add(node)
+                break
+    return needed
+
+
+def _run_graph(roots, grads, retain_graph, create_graph, stops, captures):
+    """Push ``grads`` from ``roots`` through the graph.
+
+    Without ``stops`` every reachable node runs.  With ``stops`` (a set of nodes) only the
+    nodes leading to them run; a stop that need not run still gets its tensor hooks applied
+    (which fills ``.grad`` of a tensor that retains it).  With ``captures`` (a dict from edge to
+    slot) the gradient reaching each such edge is returned in a list.  As in PyTorch, a
+    captured gradient has been through the tensor hooks unless its node runs anyway.
+    """
     order = _topological(roots)
     anomaly = anomaly_mode.enabled
-    if targets is not None:
-        target_nodes = {node for node, _ in targets}
-        needed = set()
-        for node in reversed(order):
-            if node in target_nodes or any(c in needed for c, _ in node.next_functions):
-                needed.add(node)
-        captured = [None] * len(targets)
+    needed = None if stops is None else _needed(order, stops, captures)
+    captured = None if captures is None else [None] * len(captures)
     buffers = {}
     for (node, nr), g in zip(roots, grads):
-        buf = buffers.setdefault(node, [None] * _n_outputs(node))
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node.num_outputs
         buf[nr] = _add(buf[nr], g, create_graph)
     for node in order:
         buf = buffers.pop(node, None)
-        if targets is not None:
-            if node not in needed:
+        if buf is None:
+            continue
+        if needed is not None:
+            runs = node in needed
+            if node in stops:
+                if not runs and node._tensor_hooks:
+                    node._apply_tensor_hooks(buf)
+                if captures is not None:
+                    for nr, g in enumerate(buf):
+                        slot = captures.get((node, nr))
+                        if slot is not None:
+                            captured[slot] = g
+            if not runs:
                 continue
-            if node in target_nodes:
-                for nr in range(len(buf) if buf else 0):
-                    slot = targets.get((node, nr))
-                    if slot is not None:
-                        captured[slot] = buf[nr]
-                if not any(c in needed for c, _ in node.next_functions):
-                    continue
-        if buf is None or all(g is None for g in buf):
+        if all(g is None for g in buf):
             continue
         if anomaly:
             results = anomaly_mode.run_node(node, buf, create_graph)
@@ -139,86 +176,116 @@ def _run_graph(roots, grads, retain_graph, create_graph, targets):
                 continue
             cbuf = buffers.get(child)
             if cbuf is None:
-                cbuf = buffers[child] = [None] * _n_outputs(child)
+                cbuf = buffers[child] = [None] * child.num_outputs
             cbuf[nr] = _add(cbuf[nr], g, create_graph)
         if not retain_graph:
             node._release()
-    return captured if targets is not None else None
-
-
-def _n_outputs(node) -> int:
-    return node.num_outputs
+    return captured
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate into ``.grad`` of the graph's leaves the gradients of ``tensors``.
 
-    ``grad_tensors`` seeds each output (required for non-scalars); ``inputs`` limits which
-    leaves receive gradients.
+    ``grad_tensors`` seeds each output (required for non-scalars); ``retain_graph`` keeps the
+    graph for another backward (default: ``create_graph``); ``create_graph`` records the
+    backward itself so that the gradients can be differentiated again; ``inputs`` limits which
+    tensors receive gradients (a non-leaf among them keeps its ``.grad``, as after
+    ``retain_grad()``).
     """
+    global _warned_create_graph
     outputs = _as_tuple(tensors)
     grad_tensors = _as_tuple(grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
+    if create_graph and not _warned_create_graph:
+        _warned_create_graph = True
+        warnings.warn(
+            "Using backward() with create_graph=True will create a reference cycle between the "
+            "parameter and its gradient which can cause a memory leak. We recommend using "
+            "autograd.grad when creating the graph to avoid this. If you have to use this "
+            "function, make sure to reset the .grad fields of your parameters to None after use "
+            "to break the cycle and avoid the leak.",
+            UserWarning,
+            stacklevel=3,
+        )
+    stops = None
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        if not inputs:
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+        stops = set()
+        for t in inputs:
+            if not isinstance(t, Tensor):
+                raise TypeError(f"all inputs have to be Tensors, but got {type(t).__name__}")
+            t.retain_grad()
+            stops.add(edge_of(t)[0])
     roots, grads = _root_grads(outputs, grad_tensors, create_graph)
-    if inputs is None:
-        _execute(roots, grads, retain_graph, create_graph)
-        return
-    inputs = _as_tuple(inputs)
-    if not inputs:
-        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-    captured = _capture(roots, grads, inputs, retain_graph, create_graph, allow_unused=True)
-    from ember.autograd.graph import accumulate_into_grad
-
-    for t, g in zip(inputs, captured):
-        if g is not None:
-            accumulate_into_grad(t, g, create_graph)
-
-
-def _capture(roots, grads, inputs, retain_graph, create_graph, allow_unused):
-    targets = {}
-    for i, t in enumerate(inputs):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensors as inputs, got {type(t).__name__}")
-        if not t._requires_grad:
-            raise RuntimeError("One of the differentiated Tensors does not require grad")
-        targets.setdefault(edge_of(t), i)
-    captured = _execute(roots, grads, retain_graph, create_graph, targets)
-    out = []
-    for i, t in enumerate(inputs):
-        g = captured[targets[edge_of(t)]]
-        if g is None and not allow_unused:
-            raise RuntimeError(
-                "One of the differentiated Tensors appears to not have been used in the graph. "
-                "Set allow_unused=True if this is the desired behavior."
-            )
-        out.append(g)
-    return out
+    _execute(roots, grads, retain_graph, create_graph, stops)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """The gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated).
 
-    Only the part of the graph between them is run.  With ``create_graph=True`` the results
-    are themselves differentiable (higher-order gradients).
+    Only the part of the graph between them runs.  ``grad_outputs`` seeds each output
+    (required for non-scalars); with ``create_graph=True`` the results are themselves
+    differentiable (higher-order gradients).  An input the outputs do not depend on is an
+    error, or None with ``allow_unused=True``, or zeros with ``materialize_grads=True``.
+
+    >>> x = ember.tensor([1.0, 2.0], requires_grad=True)
+    >>> ember.autograd.grad((x ** 3).sum(), x)
+    (tensor([ 3., 12.]),)
     """
     if is_grads_batched:
         raise NotImplementedError("autograd.grad(is_grads_batched=True) is not supported by ember")
-    outputs = _as_tuple(outputs)
-    single = isinstance(inputs, Tensor)
-    inputs = _as_tuple(inputs)
-    grad_outputs = _as_tuple(grad_outputs)
-    if retain_graph is None:
-        retain_graph = create_graph
+    if materialize_grads and allow_unused is False:
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, "
+            "but got: allow_unused=False."
+        )
     if allow_unused is None:
         allow_unused = materialize_grads
+    if not only_inputs:
+        warnings.warn(
+            "only_inputs argument is deprecated and is ignored now (defaults to True). To "
+            "accumulate gradient for other parts of the graph, please use "
+            "torch.autograd.backward.",
+            FutureWarning,
+            stacklevel=2,
+        )
+    outputs = _as_tuple(outputs)
+    inputs = _as_tuple(inputs)
+    grad_outputs = _as_tuple(grad_outputs)
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    if retain_graph is None:
+        retain_graph = create_graph
+    captures, slots = {}, []
+    for t in inputs:
+        if not isinstance(t, Tensor):
+            raise RuntimeError(
+                f"all inputs have to be Tensors or GradientEdges, but got {type(t).__name__}"
+            )
+        if not t._requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+        slots.append(captures.setdefault(edge_of(t), len(captures)))
     roots, grads = _root_grads(outputs, grad_outputs, create_graph)
-    result = _capture(roots, grads, inputs, retain_graph, create_graph, allow_unused)
-    if materialize_grads:
-        from ember._factories import zeros_like
+    stops = {node for node, _ in captures}
+    captured = _execute(roots, grads, retain_graph, create_graph, stops, captures)
+    result = []
+    for i, (t, slot) in enumerate(zip(inputs, slots)):
+        g = captured[slot]
+        if g is None:
+            if materialize_grads:
+                from ember._factories import zeros_like
 
-        result = [zeros_like(t) if g is None else g for t, g in zip(inputs, result)]
-    if not create_graph:
-        result = [None if g is None else g.detach() for g in result]
+                g = zeros_like(t)
+            elif not allow_unused:
+                raise RuntimeError(
+                    f"The differentiated Tensor at index {i} appears to not have been used in "
+                    "the graph. Set allow_unused=True if this is the desired behavior."
+                )
+        elif not create_graph:
+            g = g.detach()
+        result.append(g)
     return tuple(result)

@@ -6,6 +6,11 @@ import numpy as np
 
 xp = np
 name = "cpu"
+
+# PyTorch computes overflow, 0/0 and log(0) silently (inf, nan, -inf); NumPy would warn on
+# each.  ember follows PyTorch, which means turning NumPy's floating-point warnings off for
+# the process (README, known differences).
+np.seterr(all="ignore")
 ndarray = np.ndarray
 
 

@@ -12,29 +12,30 @@ from ember import _dtype
 from ember._tensor import Tensor, _cast_array, _wrap
 from ember.backend import array_module
 from ember.ops._util import _TYPE_NAMES, check_same_device, promote
-from ember.ops.elementwise import inplace, nd, require_tensor, shape_error, store_out, unsupported
+from ember.ops.elementwise import fit, inplace, nd, number, require_tensor, scalar_tensor
+from ember.ops.elementwise import shape_error, store_out, unsupported
 
 _bool = _dtype.bool
 _NUMBER = (int, float, complex)
 
 
-def _arrays(name: str, input, other):
-    """The operands as backend arrays (or a Python number) in their promoted dtype, with
-    that dtype and the device."""
+def _arrays(name: str, input, other, swap: bool = False):
+    """The operands as backend arrays in their promoted dtype (a number becomes a 0-d array
+    of that dtype, wrapping around like PyTorch's conversion), with that dtype and the device.
+    ``swap``: ``input`` is the number and ``other`` the tensor."""
     if isinstance(input, Tensor):
-        dt = promote(input, other)
+        dt = promote(input, other) if isinstance(other, Tensor) else None
         device = input._device
-        a = input._data if input._dtype is dt else _cast(input, dt)
         if isinstance(other, Tensor):
             check_same_device(input, other)
             b = other._data if other._dtype is dt else _cast(other, dt)
-        elif isinstance(other, _NUMBER):
-            b = other if dt is input._dtype else array_module(a).asarray(other).astype(dt.np)
         else:
-            raise _bad_args(name, input, other)
-        return a, b, dt, device
-    if isinstance(other, Tensor) and isinstance(input, _NUMBER):
-        b, a, dt, device = _arrays(name, other, input)
+            other = number(other)
+            if not isinstance(other, _NUMBER):
+                raise _bad_args(name, other, input) if swap else _bad_args(name, input, other)
+            dt = promote(input, other)
+            b = scalar_tensor(other, dt, device)._data
+        a = input._data if input._dtype is dt else _cast(input, dt)
         return a, b, dt, device
     raise _bad_args(name, input, other)
 
@@ -51,26 +52,28 @@ def _bad_args(name, input, other) -> TypeError:
     )
 
 
-def _shape(x):
-    return getattr(x, "shape", ())
-
-
-def _binary(name: str, kernel, kinds: str):
+def _binary(name: str, kernel, kinds: str, number_first: bool = False):
     """A non-differentiable binary op: ``kernel(xp, a, b)`` on promoted arrays.
 
     ``kinds`` names the dtype categories it accepts: 'all', 'real' (no complex) or 'int'
-    (integers and bools).
+    (integers and bools); ``number_first``: whether ``input`` may be a number (PyTorch's
+    bitwise ops allow it, its comparisons do not).
     """
 
     def fn(input, other, *, out=None) -> Tensor:
-        a, b, dt, device = _arrays(name, input, other)
+        if isinstance(input, Tensor):
+            a, b, dt, device = _arrays(name, input, other)
+        elif number_first and isinstance(other, Tensor):
+            b, a, dt, device = _arrays(name, other, input, swap=True)
+        else:
+            raise _bad_args(name, input, other)
         if kinds != "all" and (dt.is_complex or kinds == "int" and dt.is_floating_point):
             raise unsupported(f"{name}_cpu", dt)
         try:
             r = kernel(array_module(a), a, b)
         except ValueError as exc:
-            raise shape_error(_shape(a), _shape(b)) from exc
-        r = nd(r)
+            raise shape_error(a.shape, b.shape) from exc
+        r = fit(r, a, b)
         r = _wrap(r, _dtype.from_numpy_dtype(r.dtype), device)
         return r if out is None else store_out(out, r)
 
@@ -91,11 +94,11 @@ gt.__doc__ = "Elementwise ``input > other`` as a bool tensor."
 ge = _binary("ge", lambda xp, a, b: a >= b, "real")
 ge.__doc__ = "Elementwise ``input >= other`` as a bool tensor."
 
-bitwise_and = _binary("bitwise_and", lambda xp, a, b: xp.bitwise_and(a, b), "int")
+bitwise_and = _binary("bitwise_and", lambda xp, a, b: xp.bitwise_and(a, b), "int", True)
 bitwise_and.__doc__ = "Bitwise AND of integer or bool tensors (logical AND for bools)."
-bitwise_or = _binary("bitwise_or", lambda xp, a, b: xp.bitwise_or(a, b), "int")
+bitwise_or = _binary("bitwise_or", lambda xp, a, b: xp.bitwise_or(a, b), "int", True)
 bitwise_or.__doc__ = "Bitwise OR of integer or bool tensors."
-bitwise_xor = _binary("bitwise_xor", lambda xp, a, b: xp.bitwise_xor(a, b), "int")
+bitwise_xor = _binary("bitwise_xor", lambda xp, a, b: xp.bitwise_xor(a, b), "int", True)
 bitwise_xor.__doc__ = "Bitwise XOR of integer or bool tensors."
 
 
@@ -103,9 +106,6 @@ def _shift_amounts(a, b, xp):
     """``b`` with out-of-range amounts (negative, or at least the bit width) flagged: PyTorch
     shifts those all the way out rather than leaving them undefined as C does."""
     bits = a.dtype.itemsize * 8
-    if not hasattr(b, "shape"):
-        bad = b < 0 or b >= bits
-        return (bits - 1 if bad else b), bad
     bad = (b < 0) | (b >= bits)
     return xp.where(bad, bits - 1, b).astype(a.dtype), bad
 
@@ -113,25 +113,24 @@ def _shift_amounts(a, b, xp):
 def _left_shift(xp, a, b):
     b, bad = _shift_amounts(a, b, xp)
     out = xp.left_shift(a, b)
-    if bad is True:
-        return xp.zeros_like(out)
-    if bad is False:
-        return out
     return xp.where(bad, 0, out).astype(out.dtype)
 
 
 def _right_shift(xp, a, b):
-    b, _ = _shift_amounts(a, b, xp)  # shifting by width - 1 leaves the sign, as PyTorch does
-    return xp.right_shift(a, b)
+    b, bad = _shift_amounts(a, b, xp)  # shifting by width - 1 leaves the sign, as PyTorch does
+    out = xp.right_shift(a, b)
+    if a.dtype.kind == "u":  # unsigned values shift out to 0
+        return xp.where(bad, 0, out).astype(out.dtype)
+    return out
 
 
-_lshift = _binary("lshift", _left_shift, "int")
-_rshift = _binary("rshift", _right_shift, "int")
+_lshift = _binary("lshift", _left_shift, "int", True)
+_rshift = _binary("rshift", _right_shift, "int", True)
 
 
 def _shift(op, name):
     def fn(input, other, *, out=None) -> Tensor:
-        if promote(input, other) is _bool:
+        if promote(number(input), number(other)) is _bool:
             raise unsupported(f"{name}_cpu", _bool)
         return op(input, other, out=out)
 
@@ -163,7 +162,7 @@ def _logical(name: str, kernel):
         check_same_device(input, other)
         a, b = input._data, other._data
         try:
-            r = nd(kernel(array_module(a), a, b))
+            r = fit(kernel(array_module(a), a, b), a, b)
         except ValueError as exc:
             raise shape_error(a.shape, b.shape) from exc
         r = _wrap(r, _bool, input._device)
@@ -234,7 +233,7 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
             wide = _dtype.get_default_dtype().np
             diff = xp.abs(a.astype(wide) - b.astype(wide))
             close |= diff <= atol + rtol * xp.abs(b.astype(wide))
-    return _wrap(nd(close), _bool, input._device)
+    return _wrap(fit(close, a, b), _bool, input._device)
 
 
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
@@ -254,6 +253,7 @@ def _operator(op):
     ``t == None`` is False and ``t < None`` a TypeError, as in PyTorch."""
 
     def method(self, other):
+        other = number(other)
         if isinstance(other, Tensor | int | float | complex):
             return op(self, other)
         return NotImplemented
@@ -264,6 +264,7 @@ def _operator(op):
 
 def _reflected(op):
     def method(self, other):
+        other = number(other)
         if isinstance(other, int | float | complex):
             return op(other, self)
         return NotImplemented

@@ -12,10 +12,12 @@ from __future__ import annotations
 import math
 
 from ember import _dtype
-from ember._tensor import Tensor, contiguous_strides
+from ember._tensor import Tensor, _empty_strided, _wrap, contiguous_strides
+from ember.autograd import grad_mode
 from ember.autograd.function import Primitive
-from ember.backend import array_module, cpu
-from ember.ops._util import _TYPE_NAMES, cast, operands, promote, sum_to_shape, write_inplace
+from ember.backend import array_module, cpu, for_device
+from ember.ops._util import _TYPE_NAMES, cast, check_same_device, promote
+from ember.ops._util import write_inplace
 
 _bool = _dtype.bool
 
@@ -33,6 +35,155 @@ def nd(out):
         strides = tuple(s * out.itemsize for s in contiguous_strides(shape))
         return array_module(out).lib.stride_tricks.as_strided(out, shape, strides)
     return cpu.asarray(out) if cpu.is_numpy(out) else out
+
+
+def fit(out, *inputs):
+    """``out``, a fresh pointwise result of the arrays ``inputs``, laid out as PyTorch lays it
+    out (see :func:`torch_strides`); NumPy agrees whenever every input is row-major."""
+    if out.ndim < 2:
+        return nd(out)
+    if out.size:
+        for x in inputs:
+            if not x.flags.c_contiguous:
+                break
+        else:
+            return out
+    strides = torch_strides(out.shape, inputs)
+    if strides is None:
+        strides = contiguous_strides(out.shape)
+    item = out.itemsize
+    if not out.size:
+        byte_strides = tuple(s * item for s in strides)
+        return array_module(out).lib.stride_tricks.as_strided(out, out.shape, byte_strides)
+    if tuple(s // item for s in out.strides) == tuple(strides):
+        return out
+    placed = _empty_strided(array_module(out), out.shape, strides, out.dtype)
+    placed[...] = out
+    return placed
+
+
+def _torch_contiguous(shape, strides) -> bool:
+    expected = 1
+    for size, stride in zip(reversed(shape), reversed(strides)):
+        if size != 1:
+            if stride != expected:
+                return False
+            expected *= size
+    return True
+
+
+def _torch_dense(shape, strides) -> bool:
+    dims = sorted((i for i, n in enumerate(shape) if n >= 2), key=lambda i: strides[i])
+    expected = 1
+    for i in dims:
+        if strides[i] != expected:
+            return False
+        expected *= shape[i]
+    return True
+
+
+def torch_strides(shape, inputs):
+    """The element strides PyTorch's TensorIterator gives a pointwise result of ``shape``
+    over ``inputs`` (arrays), or None for row-major.
+
+    Inputs of the result's shape that are all row-major give a row-major result, and all
+    dense with equal strides give those strides.  Otherwise the dims are ordered by the
+    inputs' strides, the first input with a strict order deciding (broadcast dims do not
+    vote; equal strides put the smaller dim inside), and the result is dense in that order.
+    """
+    if 0 in shape and all(x.shape == shape for x in inputs):
+        return None
+    n = len(shape)
+    element = [tuple(s // x.itemsize for s in x.strides) for x in inputs]
+    if all(x.shape == shape for x in inputs):
+        if all(_torch_contiguous(shape, st) for st in element):
+            return None
+        first = element[0]
+        if all(st == first for st in element) and _torch_dense(shape, first):
+            return first
+    voters = []
+    for x, st in zip(inputs, element):
+        if not x.ndim:
+            continue
+        lead = n - x.ndim
+        vote = [0] * lead
+        for i, (size, stride) in enumerate(zip(x.shape, st)):
+            vote.append(0 if size == 1 and shape[lead + i] != 1 else stride)
+        voters.append(vote)
+
+    def should_swap(d0, d1) -> int:
+        for vote in voters:
+            s0, s1 = vote[d0], vote[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 != s1:
+                return -1 if s0 < s1 else 1
+            if shape[d0] > shape[d1]:
+                return 1
+        return 0
+
+    perm = list(range(n - 1, -1, -1))  # perm[0] is the fastest-moving dim
+    for i in range(1, n):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            order = should_swap(perm[d0], perm[d1])
+            if order > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif order < 0:
+                break
+    if perm == list(range(n - 1, -1, -1)):
+        return None
+    strides = [0] * n
+    step = 1
+    for d in perm:
+        strides[d] = step
+        step *= shape[d]
+    return tuple(strides)
+
+
+def number(x):
+    """A NumPy scalar (``np.int64(3)``) as the Python number it holds, which is how PyTorch
+    takes it; anything else unchanged."""
+    return x.item() if isinstance(x, cpu.xp.generic) else x
+
+
+def scalar_tensor(value, dtype: _dtype.dtype, device) -> Tensor:
+    """A 0-dim constant of ``dtype`` holding a Python number.  Integers outside the dtype's
+    range wrap around, as PyTorch's conversion does (``uint8_tensor - (-3)`` adds 3)."""
+    return _wrap(scalar_array(value, dtype.np, for_device(device).xp), dtype, device)
+
+
+def scalar_array(value, np_dtype, xp):
+    """A 0-d array of ``np_dtype`` holding ``value``, wrapping out-of-range integers."""
+    try:
+        return xp.asarray(value, np_dtype)
+    except OverflowError:
+        return xp.asarray(value).astype(np_dtype)
+
+
+def operands(a, b, dtype: _dtype.dtype | None = None) -> tuple[Tensor, Tensor]:
+    """Both operands as tensors of one dtype (``dtype`` or the promoted one) on one device;
+    Python and NumPy numbers become 0-dim tensors."""
+    if isinstance(a, Tensor):
+        device = a._device
+        if isinstance(b, Tensor):
+            check_same_device(a, b)
+        else:
+            b = number(b)
+    elif isinstance(b, Tensor):
+        device = b._device
+        a = number(a)
+    else:
+        raise TypeError(
+            f"expected at least one Tensor operand, got {type(a).__name__} and "
+            f"{type(b).__name__}"
+        )
+    dt = promote(a, b) if dtype is None else dtype
+    a = cast(a, dt) if isinstance(a, Tensor) else scalar_tensor(a, dt, device)
+    b = cast(b, dt) if isinstance(b, Tensor) else scalar_tensor(b, dt, device)
+    return a, b
+
 
 
 def dense(a) -> bool:
@@ -114,11 +265,27 @@ def store_out(out: Tensor, result: Tensor) -> Tensor:
     return out
 
 
+class Clone(Primitive):
+    """A copy of ``self`` that an in-place op computes from, so that what its backward saves
+    is not the memory the op then overwrites."""
+
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, a):
+        return copy_array(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
 def inplace(op):
     """The in-place method ``op_`` of a function ``op``: computed, then written into ``self``."""
 
     def method(self, *args, **kwargs):
-        return write_inplace(self, op(self, *args, **kwargs))
+        src = Clone.apply(self) if self._requires_grad and grad_mode.enabled else self
+        return write_inplace(self, op(src, *args, **kwargs))
 
     method.__name__ = op.__name__ + "_"
     method.__doc__ = f"In-place ``{op.__name__}``: the result is written into ``self``."
@@ -126,8 +293,19 @@ def inplace(op):
 
 
 def reduce_grad(grad: Tensor, shape) -> Tensor:
-    """Undo broadcasting of one input's gradient (a short name for the backward formulas)."""
-    return sum_to_shape(grad, shape)
+    """Undo broadcasting of one input's gradient: sum over the dims it was expanded along
+    (two sums rather than a sum and a reshape, so that only sums enter the graph)."""
+    gshape = tuple(grad.shape)
+    shape = tuple(shape)
+    if gshape == shape:
+        return grad
+    lead = len(gshape) - len(shape)
+    dims = [lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1]
+    if dims:
+        grad = grad.sum(dims, keepdim=True)
+    if lead:
+        grad = grad.sum(list(range(lead)))
+    return grad
 
 
 def _integral(dt: _dtype.dtype) -> bool:
@@ -150,7 +328,11 @@ class Add(Primitive):
     def forward(ctx, a, b, alpha=1):
         ctx.shapes = (a.shape, b.shape)
         ctx.alpha = alpha
-        return nd(a + b if alpha == 1 else a + alpha * b)
+        if alpha == 1:
+            return fit(a + b, a, b)
+        if a.dtype.kind in "biu":  # alpha in the integer dtype, wrapping as PyTorch does
+            alpha = scalar_array(alpha, a.dtype, array_module(a))
+        return fit(a + alpha * b, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -168,7 +350,11 @@ class Sub(Primitive):
     def forward(ctx, a, b, alpha=1):
         ctx.shapes = (a.shape, b.shape)
         ctx.alpha = alpha
-        return nd(a - b if alpha == 1 else a - alpha * b)
+        if alpha == 1:
+            return fit(a - b, a, b)
+        if a.dtype.kind in "biu":  # alpha in the integer dtype, wrapping as PyTorch does
+            alpha = scalar_array(alpha, a.dtype, array_module(a))
+        return fit(a - alpha * b, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -187,7 +373,7 @@ class Mul(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (a.shape, b.shape)
-        return nd(a * b)
+        return fit(a * b, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -207,7 +393,7 @@ class Div(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (a.shape, b.shape)
-        return nd(a / b)
+        return fit(a / b, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -217,6 +403,10 @@ class Div(Primitive):
             reduce_grad(ga, ctx.shapes[0]) if ctx.needs_input_grad[0] else None,
             reduce_grad(-ga * a / b, ctx.shapes[1]) if ctx.needs_input_grad[1] else None,
         )
+
+
+def _floor_div(a, b, xp):
+    return xp.floor_divide(a, b)
 
 
 class DivRounding(Primitive):
@@ -236,10 +426,10 @@ class DivRounding(Primitive):
             q = a // b
             if mode == "trunc":  # floor division rounds down; step back up where inexact
                 q += (q < 0) & (q * b != a)
-            return nd(q)
-        if mode == "trunc":
-            return nd(xp.trunc(a / b))
-        return nd(xp.floor_divide(a, b))
+            return fit(q, a, b)
+        if mode == "trunc":  # the quotient rounds to the dtype first, as in PyTorch
+            return fit(xp.trunc(a / b), a, b)
+        return fit(_half_safe(_floor_div, a, b), a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -261,6 +451,7 @@ class FloorDivide(DivRounding):
 
 
 def _check_alpha(alpha, dt: _dtype.dtype) -> None:
+    alpha = number(alpha)
     if isinstance(alpha, bool):
         if dt is not _bool:
             raise RuntimeError("Boolean alpha only supported for Boolean results.")
@@ -276,7 +467,7 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
     """``input + alpha * other``, broadcasting and promoting like PyTorch."""
     a, b = operands(input, other)
     try:
-        if alpha == 1:
+        if alpha == 1 and alpha is not True:
             r = Add.apply(a, b)
         else:
             _check_alpha(alpha, a._dtype)
@@ -304,7 +495,7 @@ def sub(input, other, *, alpha=1, out=None) -> Tensor:
     if a._dtype is _bool or _is_bool(input) or _is_bool(other):
         raise _bool_sub_error(input, other)
     try:
-        if alpha == 1:
+        if alpha == 1 and alpha is not True:
             r = Sub.apply(a, b)
         else:
             _check_alpha(alpha, a._dtype)
@@ -338,7 +529,7 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
     ``rounding_mode='trunc'`` rounds toward zero and ``'floor'`` down, keeping integer dtypes
     (integer division by zero is an error)."""
     if rounding_mode is None:
-        dt = promote(input, other)
+        dt = promote(number(input), number(other))
         if _integral(dt):
             dt = _dtype.get_default_dtype()
         a, b = operands(input, other, dt)
@@ -348,8 +539,8 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
             raise shape_error(a.shape, b.shape) from exc
     elif rounding_mode in ("trunc", "floor"):
         a, b = operands(input, other)
-        if a._dtype is _bool:
-            raise unsupported(f"div_{rounding_mode}_cpu", _bool)
+        if a._dtype is _bool or a._dtype.is_complex:
+            raise unsupported(f"div_{rounding_mode}_cpu", a._dtype)
         r = apply(DivRounding, a, b, mode=rounding_mode)
     else:
         raise ValueError(
@@ -367,8 +558,8 @@ def true_divide(input, other, *, out=None) -> Tensor:
 def floor_divide(input, other, *, out=None) -> Tensor:
     """Division rounded down (``//``); not differentiable, as in PyTorch."""
     a, b = operands(input, other)
-    if a._dtype is _bool:
-        raise unsupported("div_floor_cpu", _bool)
+    if a._dtype is _bool or a._dtype.is_complex:
+        raise unsupported("div_floor_cpu", a._dtype)
     r = apply(FloorDivide, a, b, mode="floor")
     return r if out is None else store_out(out, r)
 
@@ -389,7 +580,7 @@ class Remainder(Primitive):
         xp = array_module(a)
         if a.dtype.kind in "iu":
             _check_nonzero(b, xp)
-        return nd(xp.remainder(a, b))
+        return fit(xp.remainder(a, b), a, b)
 
     def name(self) -> str:
         return "RemainderBackward1" if self.needs_input_grad[1] else "RemainderBackward0"
@@ -419,7 +610,7 @@ class Fmod(Primitive):
         xp = array_module(a)
         if a.dtype.kind in "iu":
             _check_nonzero(b, xp)
-        return nd(xp.fmod(a, b))
+        return fit(xp.fmod(a, b), a, b)
 
     def name(self) -> str:
         return "FmodBackward1" if self.needs_input_grad[1] else "FmodBackward0"
@@ -476,9 +667,12 @@ class Pow(Primitive):
     @staticmethod
     def forward(ctx, a, exponent):
         ctx.exponent = exponent
+        xp = array_module(a)
         if exponent == 2:
             return nd(a * a)
-        return nd(array_module(a).power(a, exponent))
+        if a.dtype == _bool.np:  # True ** e is True, False ** e is False unless e is 0
+            return copy_array(a) if exponent else nd(xp.ones_like(a))
+        return nd(xp.power(a, exponent))
 
     @staticmethod
     def backward(ctx, grad):
@@ -502,8 +696,8 @@ class PowTensor(Primitive):
         ctx.shapes = (a.shape, b.shape)
         xp = array_module(a)
         if a.dtype.kind in "iu":
-            return nd(_int_pow(a, b, xp))
-        return nd(xp.power(a, b))
+            return fit(_int_pow(a, b, xp), a, b)
+        return fit(xp.power(a, b), a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -523,7 +717,6 @@ class PowTensor(Primitive):
 class PowScalarBase(Primitive):
     """``base ** exponent`` with a Python number as the base."""
 
-    save_inputs = False
     save_output = True
 
     def name(self) -> str:
@@ -533,16 +726,18 @@ class PowScalarBase(Primitive):
     def forward(ctx, e, base):
         ctx.base = base
         xp = array_module(e)
+        b = scalar_array(base, e.dtype, xp)
         if e.dtype.kind in "iu":
-            return nd(_int_pow(xp.asarray(base, e.dtype), e, xp))
-        return nd(xp.power(xp.asarray(base, e.dtype), e))
+            return fit(_int_pow(b, e, xp), e)
+        return fit(xp.power(b, e), e)
 
     @staticmethod
     def backward(ctx, grad):
         base = ctx.base
         y = ctx.output()
-        if base == 0:
-            return where(y == 0, 0.0, grad * (y * -math.inf))
+        if base == 0:  # d/de 0**e is 0 where e >= 0 (PyTorch's convention), else inf * log 0
+            (e,) = ctx.saved_tensors
+            return grad * where(e >= 0, 0.0, y * -math.inf)
         if isinstance(base, complex) or y._dtype.is_complex:
             import cmath
 
@@ -562,14 +757,14 @@ def pow(input, exponent, *, out=None) -> Tensor:
                 raise unsupported("pow", _bool)
             r = apply(PowTensor, a, b)
         else:
+            exponent = number(exponent)
             dt = promote(input, exponent)
-            if dt is _bool:
-                raise unsupported("pow", _bool)
-            if _integral(dt) and exponent < 0:
+            if _integral(dt) and dt is not _bool and exponent < 0:
                 raise RuntimeError("Integers to negative integer powers are not allowed.")
             r = Pow.apply(cast(input, dt), exponent=exponent)
     else:
         require_tensor("pow", exponent, 2, "exponent")
+        input = number(input)
         dt = _dtype.result_type(input, exponent)
         if dt is _bool:
             raise unsupported("pow", _bool)
@@ -598,7 +793,7 @@ class Atan2(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (a.shape, b.shape)
-        return nd(array_module(a).arctan2(a, b))
+        return fit(array_module(a).arctan2(a, b), a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -616,7 +811,7 @@ class Hypot(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (a.shape, b.shape)
-        return nd(array_module(a).hypot(a, b))
+        return fit(array_module(a).hypot(a, b), a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -667,7 +862,7 @@ class Maximum(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (a.shape, b.shape)
-        return nd(array_module(a).maximum(a, b))
+        return fit(array_module(a).maximum(a, b), a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -679,7 +874,7 @@ class Minimum(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (a.shape, b.shape)
-        return nd(array_module(a).minimum(a, b))
+        return fit(array_module(a).minimum(a, b), a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -701,7 +896,7 @@ class Fmax(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (a.shape, b.shape)
-        return nd(array_module(a).fmax(a, b))
+        return fit(array_module(a).fmax(a, b), a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -713,7 +908,7 @@ class Fmin(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (a.shape, b.shape)
-        return nd(array_module(a).fmin(a, b))
+        return fit(array_module(a).fmin(a, b), a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -772,7 +967,7 @@ class Lerp(Primitive):
     def forward(ctx, a, b, weight):
         ctx.shapes = (a.shape, b.shape)
         ctx.weight = weight
-        return nd(_half_safe(_lerp_array, a, b, weight))
+        return fit(_half_safe(_lerp_array, a, b, weight), a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -794,7 +989,7 @@ class LerpTensor(Primitive):
     @staticmethod
     def forward(ctx, a, b, w):
         ctx.shapes = (a.shape, b.shape, w.shape)
-        return nd(_half_safe(_lerp_array, a, b, w))
+        return fit(_half_safe(_lerp_array, a, b, w), a, b, w)
 
     @staticmethod
     def backward(ctx, grad):
@@ -848,6 +1043,18 @@ def lerp(input, end, weight, *, out=None) -> Tensor:
     return r if out is None else store_out(out, r)
 
 
+def _addcmul_array(a, t1, t2, value, xp):
+    if a.dtype.kind in "biu":
+        value = scalar_array(value, a.dtype, xp)
+    return a + value * t1 * t2 if value != 1 else a + t1 * t2
+
+
+def _addcdiv_array(a, t1, t2, value, xp):
+    if a.dtype.kind in "biu":
+        value = scalar_array(value, a.dtype, xp)
+    return a + value * (t1 / t2) if value != 1 else a + t1 / t2
+
+
 class Addcmul(Primitive):
     @staticmethod
     def saved_mask(needs):
@@ -857,7 +1064,7 @@ class Addcmul(Primitive):
     def forward(ctx, a, t1, t2, value):
         ctx.shapes = (a.shape, t1.shape, t2.shape)
         ctx.value = value
-        return nd(a + value * t1 * t2 if value != 1 else a + t1 * t2)
+        return fit(_half_safe(_addcmul_array, a, t1, t2, value), a, t1, t2)
 
     @staticmethod
     def backward(ctx, grad):
@@ -881,7 +1088,7 @@ class Addcdiv(Primitive):
     def forward(ctx, a, t1, t2, value):
         ctx.shapes = (a.shape, t1.shape, t2.shape)
         ctx.value = value
-        return nd(a + value * (t1 / t2) if value != 1 else a + t1 / t2)
+        return fit(_half_safe(_addcdiv_array, a, t1, t2, value), a, t1, t2)
 
     @staticmethod
     def backward(ctx, grad):
@@ -931,35 +1138,40 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None) -> Tensor:
 
 
 # -- clamp ----------------------------------------------------------------------------------------
+# The gradient masks are taken in the forward (only when a gradient is wanted), so that
+# ``clamp_`` may overwrite its input, as PyTorch allows.
 
 
 class Clamp(Primitive):
     """``clamp`` with Python numbers (or None) as bounds."""
 
+    save_inputs = False
+
     def name(self) -> str:
         return "ClampBackward1"
 
     @staticmethod
-    def forward(ctx, a, lo, hi):
-        ctx.bounds = (lo, hi)
+    def forward(ctx, a, lo, hi, track):
         xp = array_module(a)
+        out = a
         if lo is not None:
-            a = xp.maximum(a, xp.asarray(lo).astype(a.dtype))
+            lo = scalar_array(lo, a.dtype, xp)
+            out = xp.maximum(out, lo)
         if hi is not None:
-            a = xp.minimum(a, xp.asarray(hi).astype(a.dtype))
-        return nd(a)
+            hi = scalar_array(hi, a.dtype, xp)
+            out = xp.minimum(out, hi)
+        if track:
+            if hi is None:
+                ctx.keep = a >= lo
+            elif lo is None:
+                ctx.keep = a <= hi
+            else:
+                ctx.keep = (a >= lo) & (a <= hi)
+        return nd(out)
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        lo, hi = ctx.bounds
-        if lo is None:
-            keep = x <= hi
-        elif hi is None:
-            keep = x >= lo
-        else:
-            keep = (x >= lo) & (x <= hi)
-        return where(keep, grad, 0.0)
+        return where(_wrap(ctx.keep, _bool, grad._device), grad, 0.0)
 
 
 class ClampMin(Clamp):
@@ -975,84 +1187,98 @@ class ClampMax(Clamp):
 class ClampTensor(Primitive):
     """``clamp`` with tensor bounds; a missing bound is passed as its own input ``x``."""
 
+    save_inputs = False
+
     def name(self) -> str:
         return "ClampBackward0"
 
     @staticmethod
-    def forward(ctx, a, lo, hi, has_lo, has_hi):
-        ctx.shapes = (a.shape, lo.shape, hi.shape)
-        ctx.has = (has_lo, has_hi)
-        xp = array_module(a)
+    def forward(ctx, x, lo, hi, has_lo, has_hi, track):
+        ctx.shapes = (x.shape, lo.shape, hi.shape)
+        xp = array_module(x)
+        out = x
         if has_lo:
-            a = xp.maximum(a, lo)
+            out = xp.maximum(out, lo)
         if has_hi:
-            a = xp.minimum(a, hi)
-        return nd(a)
+            out = xp.minimum(out, hi)
+        if track:
+            ctx.masks = _clamp_masks(x, lo, hi, has_lo, has_hi, track)
+        return fit(out, x, lo, hi)
 
     @staticmethod
     def backward(ctx, grad):
-        x, lo, hi = ctx.saved_tensors
-        has_lo, has_hi = ctx.has
-        sx, slo, shi = ctx.shapes
-        need = ctx.needs_input_grad
-        gx = glo = ghi = None
-        if has_lo and has_hi:
-            if need[0]:
-                gx = where((x >= lo) & (x <= hi), grad, 0.0)
-            if need[1]:
-                glo = where((x < lo) & (lo < hi), grad, 0.0)
-            if need[2]:
-                ghi = where((x > hi) | (hi < lo), grad, 0.0)
-        elif has_lo:
-            if need[0]:
-                gx = where(x >= lo, grad, 0.0)
-            if need[1]:
-                glo = where(x < lo, grad, 0.0)
-        else:
-            if need[0]:
-                gx = where(x <= hi, grad, 0.0)
-            if need[2]:
-                ghi = where(x > hi, grad, 0.0)
-        return (
-            reduce_grad(gx, sx) if gx is not None else None,
-            reduce_grad(glo, slo) if glo is not None and has_lo else None,
-            reduce_grad(ghi, shi) if ghi is not None and has_hi else None,
+        return tuple(
+            None if mask is None else reduce_grad(where(_wrap(mask, _bool, grad._device), grad, 0.0), shape)
+            for mask, shape in zip(ctx.masks, ctx.shapes)
         )
 
 
+def _clamp_masks(x, lo, hi, has_lo, has_hi, need):
+    """Where each input of a tensor-bound clamp receives the gradient (PyTorch's rule: where
+    ``min > max`` the result is ``max``, so ``max`` gets it)."""
+    keep_x = keep_lo = keep_hi = None
+    if has_lo and has_hi:
+        if need[0]:
+            keep_x = (x >= lo) & (x <= hi)
+        if need[1]:
+            keep_lo = (x < lo) & (lo < hi)
+        if need[2]:
+            keep_hi = (x > hi) | (hi < lo)
+    elif has_lo:
+        keep_x = (x >= lo) if need[0] else None
+        keep_lo = (x < lo) if need[1] else None
+    else:
+        keep_x = (x <= hi) if need[0] else None
+        keep_hi = (x > hi) if need[2] else None
+    return keep_x, keep_lo, keep_hi
+
+
 def clamp(input, min=None, max=None, *, out=None) -> Tensor:
-    """Limit ``input`` to ``[min, max]``; either bound may be None, a number or a tensor.
-    Where ``min > max`` the result is ``max``, as in PyTorch."""
+    """Limit ``input`` to ``[min, max]``; either bound may be None, a number or a tensor
+    (both bounds of one kind).  Where ``min > max`` the result is ``max``, as in PyTorch."""
     require_tensor("clamp", input, 1, "input")
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    if input._dtype.is_complex:
-        raise NotImplementedError("clamp is not supported for complex types")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
+    lo_tensor, hi_tensor = isinstance(min, Tensor), isinstance(max, Tensor)
+    if lo_tensor or hi_tensor:
+        if (min is not None and not lo_tensor) or (max is not None and not hi_tensor):
+            raise TypeError(
+                "clamp() received an invalid combination of arguments - got (Tensor, "
+                f"{type(min).__name__}, {type(max).__name__}), but expected one of: (Tensor "
+                "input, Tensor min = None, Tensor max = None), (Tensor input, Number min = "
+                "None, Number max = None)"
+            )
+        if input._dtype.is_complex:
+            raise NotImplementedError("clamp is not supported for complex types")
         r = _clamp_tensor(input, min, max)
     else:
+        min, max = number(min), number(max)
+        if input._dtype.is_complex:
+            raise NotImplementedError("clamp is not supported for complex types")
         dt = _dtype.result_type(*(x for x in (input, min, max) if x is not None))
+        if max is None:
+            op, kernel = ClampMin, "clamp_min_scalar_cpu"
+        elif min is None:
+            op, kernel = ClampMax, "clamp_max_scalar_cpu"
+        else:
+            op, kernel = Clamp, "clamp_scalar_cpu"
         if dt is _bool:
-            raise unsupported("clamp_scalar_cpu", _bool)
-        op = Clamp if min is not None and max is not None else ClampMin if max is None else ClampMax
-        r = op.apply(cast(input, dt), lo=min, hi=max)
+            raise unsupported(kernel, _bool)
+        r = op.apply(cast(input, dt), lo=min, hi=max, track=input._requires_grad)
     return r if out is None else store_out(out, r)
 
 
 def _clamp_tensor(input, lo, hi):
     dt = _dtype.result_type(*(x for x in (input, lo, hi) if x is not None))
-    if dt is _bool:
+    if dt is _bool and lo is not None and hi is not None:
         raise unsupported("clamp_cpu", _bool)
     x = cast(input, dt)
-    device = x._device
-    from ember.ops._util import scalar_tensor
-
-    def bound(v):
-        if v is None:
-            return x
-        return cast(v, dt) if isinstance(v, Tensor) else scalar_tensor(v, dt, device)
-
-    return apply(ClampTensor, x, bound(lo), bound(hi), has_lo=lo is not None, has_hi=hi is not None)
+    lo_t = x if lo is None else cast(lo, dt)
+    hi_t = x if hi is None else cast(hi, dt)
+    track = (x._requires_grad, lo is not None and lo_t._requires_grad,
+             hi is not None and hi_t._requires_grad)  # fmt: skip
+    return apply(ClampTensor, x, lo_t, hi_t, has_lo=lo is not None, has_hi=hi is not None,
+                 track=track if any(track) else None)  # fmt: skip
 
 
 def clamp_min(input, min, *, out=None) -> Tensor:
@@ -1076,7 +1302,7 @@ class Where(Primitive):
     @staticmethod
     def forward(ctx, c, a, b):
         ctx.shapes = (a.shape, b.shape)
-        return array_module(a).where(c, a, b)
+        return fit(array_module(a).where(c, a, b), c, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -1106,7 +1332,6 @@ def where(condition, input=None, other=None, *, out=None):
     if isinstance(input, Tensor) or isinstance(other, Tensor):
         a, b = operands(input, other)
     else:
-        from ember.ops._util import scalar_tensor
 
         dt = _dtype.result_type(input, other)
         a = scalar_tensor(input, dt, condition._device)
@@ -1128,6 +1353,9 @@ divide = div
 # -- installing -----------------------------------------------------------------------------------
 
 
+_NO_INPLACE = ("maximum", "minimum", "fmax", "fmin")  # PyTorch has no maximum_ and the like
+
+
 def _reflected(op):
     def method(self, other):
         return op(other, self)
@@ -1146,9 +1374,12 @@ for _name, _fn in {
     "divide": div,
 }.items():  # fmt: skip
     setattr(Tensor, _name, _fn)
-    setattr(Tensor, _name + "_", inplace(_fn))
+    if _name not in _NO_INPLACE:
+        setattr(Tensor, _name + "_", inplace(_fn))
 
 Tensor.rsub = rsub
+# NumPy scalars on the left (``np.float64(2) * t``) defer to the tensor's reflected operator.
+Tensor.__array_priority__ = 1000
 Tensor.where = lambda self, condition, y: where(condition, self, y)
 Tensor.__add__ = add
 Tensor.__radd__ = _reflected(add)

@@ -273,3 +273,56 @@ class Optimizer:
         if value.is_floating_point():
             return value.to(dtype=param.dtype, device=param.device)
         return value.to(device=param.device)
+
+
+def step_counter():
+    """A new per-parameter step count: a 0-dim float32 tensor, as PyTorch keeps it."""
+    from ember import _dtype
+    from ember._factories import tensor
+
+    return tensor(0.0, dtype=_dtype.float32)
+
+
+def check_nonnegative(what: str, value) -> None:
+    """PyTorch's ValueError for a negative hyper-parameter (``Invalid learning rate: -1``)."""
+    if not 0.0 <= value:
+        raise ValueError(f"Invalid {what}: {value}")
+
+
+class ArrayOptimizer(Optimizer):
+    """An optimizer whose update is one function over each parameter's arrays.
+
+    Subclasses list ``state_keys`` (state tensors shaped like the parameter, created as
+    zeros, or by ``init_state``) and implement ``update(p, g, state_arrays, step, group)`` on
+    backend arrays, in place; ``step`` is the step count after this step.
+    """
+
+    state_keys: tuple = ()
+    counts_steps = True
+
+    def init_state(self, p, state: dict, group: dict) -> None:
+        from ember._factories import zeros_like
+
+        for key in self.state_keys:
+            state[key] = zeros_like(p)
+
+    def update(self, p, g, arrays: dict, step: float, group: dict) -> None:
+        raise NotImplementedError
+
+    def _update(self, group: dict) -> None:
+        maximize = group.get("maximize", False)
+        for p, state in self._with_grads(group):
+            if not state:
+                if self.counts_steps:
+                    state["step"] = step_counter()
+                self.init_state(p, state, group)
+            step = 0.0
+            if self.counts_steps:
+                state["step"]._data += 1
+                step = float(state["step"]._data)
+            g = p.grad._data
+            if maximize:
+                g = -g
+            arrays = {k: v._data for k, v in state.items() if k != "step" and hasattr(v, "_data")}
+            self.update(p._data, g, arrays, step, group)
+            p._bump_version()

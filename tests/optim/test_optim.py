@@ -68,6 +68,25 @@ OPTIMIZERS = {
     "adam-decoupled": lambda L, p: L.optim.Adam(p, lr=0.05, weight_decay=0.1, decoupled_weight_decay=True),
     "adamw": lambda L, p: L.optim.AdamW(p, lr=0.05),
     "adamw-amsgrad": lambda L, p: L.optim.AdamW(p, lr=0.05, amsgrad=True, weight_decay=0.3),
+    "adamax": lambda L, p: L.optim.Adamax(p, lr=0.05, weight_decay=0.1),
+    "adamax-maximize": lambda L, p: L.optim.Adamax(p, lr=0.01, maximize=True),
+    "nadam": lambda L, p: L.optim.NAdam(p, lr=0.05),
+    "nadam-wd": lambda L, p: L.optim.NAdam(p, lr=0.05, weight_decay=0.1, momentum_decay=0.01),
+    "nadam-decoupled": lambda L, p: L.optim.NAdam(p, lr=0.05, weight_decay=0.1, decoupled_weight_decay=True),
+    "radam": lambda L, p: L.optim.RAdam(p, lr=0.05),
+    "radam-wd": lambda L, p: L.optim.RAdam(p, lr=0.05, weight_decay=0.1, betas=(0.5, 0.6)),
+    "radam-decoupled": lambda L, p: L.optim.RAdam(p, lr=0.05, weight_decay=0.1, decoupled_weight_decay=True),
+    "rmsprop": lambda L, p: L.optim.RMSprop(p, lr=0.01),
+    "rmsprop-centered-momentum": lambda L, p: L.optim.RMSprop(p, lr=0.01, centered=True, momentum=0.5, weight_decay=0.1),
+    "rmsprop-momentum-maximize": lambda L, p: L.optim.RMSprop(p, lr=0.001, momentum=0.9, maximize=True),
+    "adagrad": lambda L, p: L.optim.Adagrad(p, lr=0.1),
+    "adagrad-decay": lambda L, p: L.optim.Adagrad(p, lr=0.1, lr_decay=0.1, weight_decay=0.1, initial_accumulator_value=0.5),
+    "adadelta": lambda L, p: L.optim.Adadelta(p, lr=0.5),
+    "adadelta-wd": lambda L, p: L.optim.Adadelta(p, lr=1.0, rho=0.5, weight_decay=0.1, maximize=True),
+    "asgd": lambda L, p: L.optim.ASGD(p, lr=0.01),
+    "asgd-t0": lambda L, p: L.optim.ASGD(p, lr=0.01, t0=5, lambd=0.01, weight_decay=0.1),
+    "rprop": lambda L, p: L.optim.Rprop(p, lr=0.01),
+    "rprop-bounds": lambda L, p: L.optim.Rprop(p, lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.1), maximize=True),
     "groups": lambda L, p: L.optim.Adam(
         [{"params": p[:2], "lr": 0.1}, {"params": p[2:], "betas": (0.5, 0.6)}], lr=0.01
     ),
@@ -97,7 +116,7 @@ def test_trajectory_matches_torch(name, dtype):
             np.testing.assert_allclose(as_np(w), as_np(v), err_msg=key, **tol(dtype))
 
 
-@pytest.mark.parametrize("name", ["sgd-momentum", "adam-amsgrad-wd", "groups"])
+@pytest.mark.parametrize("name", ["sgd-momentum", "adam-amsgrad-wd", "groups", "nadam", "asgd-t0", "rprop", "adagrad"])
 def test_resume_from_state_dict_is_exact(name):
     _, _, full = run(ember, OPTIMIZERS[name], steps=12)
     params = make_params(ember)
@@ -163,6 +182,11 @@ def test_repr_and_param_groups():
         lambda L, p: L.optim.Adam(p, betas=(1.0, 0.9)),
         lambda L, p: L.optim.Adam(p, betas=(0.9, -0.1)),
         lambda L, p: L.optim.AdamW(p, weight_decay=-0.1),
+        lambda L, p: L.optim.Adagrad(p, lr_decay=-1),
+        lambda L, p: L.optim.Adadelta(p, rho=1.5),
+        lambda L, p: L.optim.Rprop(p, etas=(1.5, 2.0)),
+        lambda L, p: L.optim.RMSprop(p, alpha=-1),
+        lambda L, p: L.optim.NAdam(p, momentum_decay=-1),
         lambda L, p: L.optim.SGD(p[0], lr=0.1),
         lambda L, p: L.optim.SGD([], lr=0.1),
         lambda L, p: L.optim.SGD([{"params": set(p)}], lr=0.1),
@@ -222,3 +246,56 @@ def test_parameters_without_grad_are_skipped():
         opt.step()
         np.testing.assert_array_equal(as_np(params[1]), before)
         assert len(opt.state) == 1
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(lr=0.1, max_iter=5),
+        dict(lr=1, max_iter=8, history_size=3),
+        dict(lr=1, max_iter=10, line_search_fn="strong_wolfe"),
+        dict(lr=0.5, max_iter=4, max_eval=6, line_search_fn="strong_wolfe", history_size=2),
+    ],
+)
+def test_lbfgs_matches_torch(kwargs, dtype):
+    out = {}
+    for lib in (ember, torch):
+        params = make_params(lib, dtype)
+        tgts = targets(dtype)
+        opt = lib.optim.LBFGS(params, **kwargs)
+        losses = []
+
+        def closure():
+            opt.zero_grad()
+            loss = loss_fn(lib, params, tgts)
+            loss.backward()
+            return loss
+
+        for _ in range(3):
+            losses.append(float(opt.step(closure)))
+        st = opt.state[params[0]]
+        out[lib.__name__] = (losses, [as_np(p).copy() for p in params], st["func_evals"], st["n_iter"], sorted(st))
+    (le, pe, fe, ne, ke), (lt, pt, ft, nt, kt) = out["ember"], out["torch"]
+    assert ke == kt
+    if dtype == "float64":  # float32 runs stop by tolerances that rounding can tip either way
+        assert (fe, ne) == (ft, nt)
+    t = tol(dtype) if dtype == "float64" else dict(rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(le, lt, **t)
+    for a, b in zip(pe, pt):
+        np.testing.assert_allclose(a, b, **t)
+
+
+def test_lbfgs_errors():
+    for lib in (ember, torch):
+        p = make_params(lib)
+        with pytest.raises(ValueError):
+            lib.optim.LBFGS([{"params": p[:1]}, {"params": p[1:]}])
+        opt = lib.optim.LBFGS(p, line_search_fn="wolfe")
+        def closure():
+            opt.zero_grad()
+            loss = loss_fn(lib, p, targets())
+            loss.backward()
+            return loss
+        with pytest.raises(RuntimeError, match="strong_wolfe"):
+            opt.step(closure)

@@ -5,10 +5,11 @@ from ember.optim.adaptive import Adadelta, Adagrad, Adamax, NAdam, RAdam, RMSpro
 from ember.optim.asgd import ASGD
 from ember.optim.lbfgs import LBFGS
 from ember.optim.rprop import Rprop
+from ember.optim import lr_scheduler
 from ember.optim.optimizer import Optimizer
 from ember.optim.sgd import SGD
 
 __all__ = [
     "ASGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS", "NAdam", "Optimizer", "RAdam",
-    "RMSprop", "Rprop", "SGD",
+    "RMSprop", "Rprop", "SGD", "lr_scheduler",
 ]

@@ -147,3 +147,13 @@ def blas_info() -> dict:
     except ImportError:
         pass
     return info
+
+
+def is_string_array(x) -> bool:
+    """Whether a NumPy array or scalar holds strings, bytes or objects (not numbers)."""
+    return x.dtype.kind in "SaUO"
+
+
+def seed_global(seed: int) -> None:
+    """Seed NumPy's legacy global generator (DataLoader workers do, as PyTorch's do)."""
+    np.random.seed(seed)

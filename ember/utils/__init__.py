@@ -1,5 +1,5 @@
 """Utilities around the core: hooks (and, with their issues, data loading)."""
 
-from ember.utils import hooks
+from ember.utils import data, hooks
 
-__all__ = ["hooks"]
+__all__ = ["data", "hooks"]

@@ -268,6 +268,58 @@ from ember.ops.random import (  # noqa: E402
     randperm,
 )
 from ember import cuda  # noqa: E402
+from ember.ops.join import (  # noqa: E402
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    broadcast_shapes,
+    broadcast_tensors,
+    cartesian_prod,
+    cat,
+    column_stack,
+    concat,
+    concatenate,
+    diag,
+    diag_embed,
+    diagflat,
+    dstack,
+    flip,
+    fliplr,
+    flipud,
+    hstack,
+    meshgrid,
+    repeat_interleave,
+    roll,
+    rot90,
+    row_stack,
+    stack,
+    tile,
+    tril,
+    tril_indices,
+    triu,
+    triu_indices,
+    vstack,
+)
+from ember.ops.index import (  # noqa: E402
+    argwhere,
+    gather,
+    index_add,
+    index_copy,
+    index_fill,
+    index_put,
+    index_put_,
+    index_select,
+    masked_fill,
+    masked_scatter,
+    masked_select,
+    nonzero,
+    put,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+    take,
+    take_along_dim,
+)
 
 __version__ = "0.1.0"
 
@@ -328,4 +380,5 @@ def numel(input: Tensor) -> int:
     return input.numel()
 
 
-from ember import nn, optim, utils  # noqa: E402  (they build on the ops above)
+from ember import nn, optim, serialization, utils  # noqa: E402  (they build on the ops above)
+from ember.serialization import load, save  # noqa: E402

@@ -204,7 +204,7 @@ class Tensor:
     def grad_fn(self):
         fn = self._grad_fn
         version = self._view_version
-        if version is not None and version != self._storage._version:
+        if version is not None and self._storage is not None and version != self._storage._version:
             fn = _refresh_view(self)
         return fn
 
@@ -241,7 +241,7 @@ class Tensor:
     @property
     def requires_grad(self) -> bool:
         if self._view_version is not None and not self._requires_grad:
-            self.grad_fn  # a view of a base that came to require grad in place
+            _ = self.grad_fn  # a view of a base that came to require grad in place
         return self._requires_grad
 
     @requires_grad.setter

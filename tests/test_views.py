@@ -436,3 +436,94 @@ def test_index_keeps_basic_view_and_advanced_copy():
     picked[...] = -1
     assert picked.untyped_storage().data_ptr() != x.untyped_storage().data_ptr()
     assert x.numpy().min() == 0
+
+
+# -- property: random chains of views agree with torch --------------------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def _chain_step(data, shape):
+    """One view op applicable to ``shape``, drawn by hypothesis, as ``fn(t)``."""
+    ndim = len(shape)
+    names = ["unsqueeze", "view", "reshape"]
+    if ndim:
+        names += ["transpose", "permute", "slice", "select", "narrow", "squeeze", "expand"]
+    name = data.draw(st.sampled_from(names))
+    dim = data.draw(st.integers(-ndim, ndim - 1)) if ndim else 0
+    if name == "unsqueeze":
+        d = data.draw(st.integers(-ndim - 1, ndim))
+        return lambda t: t.unsqueeze(d)
+    if name in ("view", "reshape"):
+        flat = 1
+        for s in shape:
+            flat *= s
+        target = data.draw(st.sampled_from([(-1,), (flat, 1), (1, -1), tuple(shape[::-1])]))
+        if name == "view":
+            # only where a view exists: torch decides, ember must agree on that too
+            return lambda t: t.view(target) if _viewable(t, target) else t.reshape(target)
+        return lambda t: t.reshape(target)
+    if name == "transpose":
+        d2 = data.draw(st.integers(-ndim, ndim - 1))
+        return lambda t: t.transpose(dim, d2)
+    if name == "permute":
+        perm = data.draw(st.permutations(range(ndim)))
+        return lambda t: t.permute(*perm)
+    size = shape[dim]
+    if name == "slice":
+        start = data.draw(st.integers(0, size))
+        step = data.draw(st.integers(1, 3))
+        key = (slice(None),) * (dim % ndim) + (slice(start, None, step),)
+        return lambda t: t[key]
+    if name == "select":
+        if not size:
+            return lambda t: t
+        i = data.draw(st.integers(-size, size - 1))
+        return lambda t: t.select(dim, i)
+    if name == "narrow":
+        start = data.draw(st.integers(0, size))
+        length = data.draw(st.integers(0, size - start))
+        return lambda t: t.narrow(dim, start, length)
+    if name == "squeeze":
+        return lambda t: t.squeeze(dim)
+    target = tuple(3 if s == 1 else -1 for s in shape)
+    return lambda t: t.expand(2, *target)
+
+
+def _viewable(t, target) -> bool:
+    try:
+        t.view(target)
+    except RuntimeError:
+        return False
+    return True
+
+
+@given(
+    shape=st.lists(st.integers(0, 4), min_size=0, max_size=4),
+    data=st.data(),
+    dtype=st.sampled_from(["float32", "int64"]),
+)
+def test_random_view_chains_match_torch(shape, data, dtype):
+    base_values = sample(tuple(shape), dtype, np.random.default_rng(len(shape)))
+    steps = []
+    current = torch.from_numpy(base_values.copy())
+    for _ in range(data.draw(st.integers(1, 5))):
+        fn = _chain_step(data, tuple(current.shape))
+        try:
+            nxt = fn(current)
+        except (RuntimeError, IndexError):
+            continue
+        if nxt.numel() > 256:
+            continue
+        steps.append(fn)
+        current = nxt
+
+    def chain(lib, x):
+        for fn in steps:
+            x = fn(x)
+        return x
+
+    # strides, offsets, values and sharing of the final view; then a write through it
+    check(chain, base_values)
+    check(lambda lib, x: (_write(lib, chain(lib, x)), x)[1], base_values)

@@ -51,7 +51,7 @@ class Primitive(Node):
                         ctx._out = out
                     ctx._out_meta = ((out.shape, result._dtype, device),)
                     result._requires_grad = True
-                    result.grad_fn = ctx
+                    result._grad_fn = ctx
                     break
         return result
 
@@ -66,7 +66,7 @@ class Primitive(Node):
         for i, r in enumerate(results):
             if _differentiable(r._dtype):
                 r._requires_grad = True
-                r.grad_fn = ctx
+                r._grad_fn = ctx
                 if i:
                     r._output_nr = i
         return results
@@ -99,7 +99,7 @@ class Primitive(Node):
             arr, meta = out[i], self._out_meta[i]
         t = _wrap(arr, meta[1], meta[2])
         t._requires_grad = True
-        t.grad_fn = self
+        t._grad_fn = self
         if i:
             t._output_nr = i
         return t
@@ -242,7 +242,7 @@ class Function(metaclass=_FunctionMeta):
             meta.append((o.shape, o._dtype, o._device))
             if id(o) not in non_diff and _differentiable(o._dtype):
                 o._requires_grad = True
-                o.grad_fn = ctx
+                o._grad_fn = ctx
                 if i:
                     o._output_nr = i
             wrapped.append(o)

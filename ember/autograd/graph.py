@@ -237,20 +237,20 @@ def accumulate_into_grad(t, g, create_graph: bool) -> None:
 
     if g._dtype is not t._dtype:
         g = g.to(t._dtype)
-    if t.grad is None:
+    if t._grad is None:
         if create_graph:
-            t.grad = g
+            t._grad = g
         else:
-            t.grad = _wrap(g._data.copy(), g._dtype, g._device)
-    elif create_graph or t.grad.grad_fn is not None:
-        t.grad = t.grad + g
+            t._grad = _wrap(g._data.copy(), g._dtype, g._device)
+    elif create_graph or t._grad._grad_fn is not None:
+        t._grad = t._grad + g
     else:
-        dst = t.grad._data
+        dst = t._grad._data
         if dst.shape == g._data.shape:
             dst += g._data
-            t.grad._bump_version()
+            t._grad._bump_version()
         else:
-            t.grad = _wrap(dst + g._data, t._dtype, t._device)
+            t._grad = _wrap(dst + g._data, t._dtype, t._device)
 
 
 def grad_accumulator(t) -> AccumulateGrad:
@@ -263,7 +263,9 @@ def grad_accumulator(t) -> AccumulateGrad:
 
 def edge_of(t):
     """Where a gradient for ``t`` should flow: (its node, which output of it), or (None, 0)."""
-    fn = t.grad_fn
+    fn = t._grad_fn
+    if t._view_version is not None:
+        fn = t.grad_fn  # a view whose storage changed in place gets its history rebuilt
     if fn is not None:
         return (fn, t._output_nr)
     if t._requires_grad:

@@ -157,3 +157,15 @@ def is_string_array(x) -> bool:
 def seed_global(seed: int) -> None:
     """Seed NumPy's legacy global generator (DataLoader workers do, as PyTorch's do)."""
     np.random.seed(seed)
+
+
+def bytes_to_buffer(data: bytes) -> np.ndarray:
+    """A writable flat byte array holding a copy of ``data``."""
+    return np.frombuffer(bytearray(data), dtype=np.uint8)
+
+
+def map_file(path: str, offset: int, nbytes: int) -> np.ndarray:
+    """``nbytes`` of the file at ``path`` from ``offset``, memory-mapped copy-on-write."""
+    if nbytes == 0:
+        return np.empty(0, dtype=np.uint8)
+    return np.memmap(path, dtype=np.uint8, mode="c", offset=offset, shape=(nbytes,))

@@ -106,19 +106,96 @@ def normalize_dims(dim, ndim: int) -> tuple[int, ...]:
     return tuple(sorted(dims))
 
 
+def check_inplace(self: Tensor) -> None:
+    """PyTorch's refusals of an in-place op in grad mode: on a leaf that requires grad, on a
+    view of one, on an output of split/unbind, on a view made under no_grad."""
+    base = self._base
+    if base is not None:
+        if base._requires_grad and base._grad_fn is None:
+            raise RuntimeError(
+                "a view of a leaf Variable that requires grad is being used in an in-place "
+                "operation."
+            )
+        meta = self.__dict__.get("_view_meta")
+        if meta is not None:
+            raise RuntimeError(meta)
+    if self._requires_grad and self.grad_fn is None:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        )
+
+
+def needs_history(self: Tensor, value) -> bool:
+    """Whether an in-place write of ``value`` into ``self`` must be recorded in the graph."""
+    if value is not None and value._requires_grad:
+        return True
+    if self._requires_grad:
+        return True
+    base = self._base
+    return base is not None and base._requires_grad
+
+
+class Copy(Primitive):
+    """The node of ``dst.copy_(src)``: the old ``dst`` gets no gradient, ``src`` all of it.
+    Its forward runs after the write and hands back ``dst``'s (new) array."""
+
+    save_inputs = False
+
+    def name(self) -> str:
+        return "CopyBackwards"
+
+    @staticmethod
+    def forward(ctx, dst, src):
+        ctx.src_shape = src.shape
+        ctx.src_dtype = _dtype.from_numpy_dtype(src.dtype)
+        return dst
+
+    @staticmethod
+    def backward(ctx, grad):
+        g_dst = g_src = None
+        if ctx.needs_input_grad[0]:
+            g_dst = grad * 0
+        if ctx.needs_input_grad[1]:
+            g_src = sum_to_shape(cast(grad, ctx.src_dtype), ctx.src_shape)
+        return g_dst, g_src
+
+
+def commit_inplace(self: Tensor, result: Tensor) -> None:
+    """After ``result``'s values were written into ``self``: make the graph say so.
+
+    A plain tensor takes over ``result``'s history; a view hands it to its base, whose new
+    history (CopySlices) is its old one with the view's elements replaced.
+    """
+    if not result._requires_grad:
+        result = Copy.apply(self.detach() if self._base is not None else self, result)
+    if result._dtype is not self._dtype:
+        result = cast(result, self._dtype)
+    if tuple(result._data.shape) != tuple(self._data.shape):
+        result = result.expand(self._data.shape)
+    if self._base is not None:
+        from ember.ops.shape import rebase_history
+
+        rebase_history(self, result)
+        return
+    self._grad_fn = result.grad_fn
+    self._requires_grad = True
+    if result._output_nr or "_output_nr" in self.__dict__:
+        self._output_nr = result._output_nr
+
+
 def write_inplace(self: Tensor, result: Tensor) -> Tensor:
     """Finish an in-place op (``add_`` and friends): store ``result`` into ``self``'s memory.
 
     ``result`` was computed out of place; PyTorch's rules decide whether it may land in
     ``self``: its dtype must cast to ``self``'s without changing category and its shape must
-    broadcast to ``self``'s.  In the graph, ``self`` then stands for ``result``.
+    broadcast to ``self``'s.  In the graph, ``self`` then stands for ``result`` (for a view,
+    its base is rebased: see ``commit_inplace``).
     """
     from ember.autograd import grad_mode
 
-    if grad_mode.enabled and self._requires_grad and self.grad_fn is None:
-        raise RuntimeError(
-            "a leaf Variable that requires grad is being used in an in-place operation."
-        )
+    grad = grad_mode.enabled
+    if grad:
+        check_inplace(self)
     if not _dtype.can_cast(result._dtype, self._dtype):
         raise RuntimeError(
             f"result type {_TYPE_NAMES[result._dtype]} can't be cast to the desired output type "
@@ -137,15 +214,8 @@ def write_inplace(self: Tensor, result: Tensor) -> Tensor:
             )
     self._data[...] = result._data
     self._bump_version()
-    if result._requires_grad:
-        if result._dtype is not self._dtype:
-            result = cast(result, self._dtype)
-        if tuple(result.shape) != tuple(self.shape):
-            result = result.expand(self.shape)
-        self.grad_fn = result.grad_fn
-        self._requires_grad = True
-        if result._output_nr or "_output_nr" in self.__dict__:
-            self._output_nr = result._output_nr
+    if grad and needs_history(self, result):
+        commit_inplace(self, result)
     return self
 
 

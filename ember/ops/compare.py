@@ -12,8 +12,16 @@ from ember import _dtype
 from ember._tensor import Tensor, _cast_array, _wrap
 from ember.backend import array_module
 from ember.ops._util import _TYPE_NAMES, check_same_device, promote
-from ember.ops.elementwise import fit, inplace, nd, number, require_tensor, scalar_tensor
-from ember.ops.elementwise import shape_error, store_out, unsupported
+from ember.ops.elementwise import (
+    fit,
+    inplace,
+    number,
+    require_tensor,
+    scalar_tensor,
+    shape_error,
+    store_out,
+    unsupported,
+)
 
 _bool = _dtype.bool
 _NUMBER = (int, float, complex)
@@ -151,7 +159,8 @@ def bitwise_not(input: Tensor, *, out=None) -> Tensor:
     dt = input._dtype
     if dt.is_floating_point or dt.is_complex:
         raise unsupported("bitwise_not_cpu", dt)
-    r = _wrap(nd(array_module(input._data).invert(input._data)), dt, input._device)
+    a = input._data
+    r = _wrap(fit(array_module(a).invert(a), a), dt, input._device)
     return r if out is None else store_out(out, r)
 
 
@@ -181,7 +190,8 @@ logical_xor = _logical("logical_xor", lambda xp, a, b: xp.logical_xor(a, b))
 def logical_not(input: Tensor, *, out=None) -> Tensor:
     """Elementwise NOT of the truth values (nonzero is True), as a bool tensor."""
     require_tensor("logical_not", input, 1, "input")
-    r = _wrap(nd(array_module(input._data).logical_not(input._data)), _bool, input._device)
+    a = input._data
+    r = _wrap(fit(array_module(a).logical_not(a), a), _bool, input._device)
     return r if out is None else store_out(out, r)
 
 
@@ -274,7 +284,9 @@ def _reflected(op):
 
 def _invert(self) -> Tensor:
     if self._dtype.is_floating_point or self._dtype.is_complex:
-        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+        raise TypeError(
+            "~ (operator.invert) is only implemented on integer and Boolean-type tensors"
+        )
     return bitwise_not(self)
 
 

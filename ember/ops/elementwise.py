@@ -16,8 +16,7 @@ from ember._tensor import Tensor, _empty_strided, _wrap, contiguous_strides
 from ember.autograd import grad_mode
 from ember.autograd.function import Primitive
 from ember.backend import array_module, cpu, for_device
-from ember.ops._util import _TYPE_NAMES, cast, check_same_device, promote
-from ember.ops._util import write_inplace
+from ember.ops._util import _TYPE_NAMES, cast, check_same_device, promote, write_inplace
 
 _bool = _dtype.bool
 
@@ -37,26 +36,38 @@ def nd(out):
     return cpu.asarray(out) if cpu.is_numpy(out) else out
 
 
+# Result layouts by (shape, input shapes and strides): loops repeat a handful of them.
+_LAYOUTS: dict = {}
+
+
 def fit(out, *inputs):
     """``out``, a fresh pointwise result of the arrays ``inputs``, laid out as PyTorch lays it
-    out (see :func:`torch_strides`); NumPy agrees whenever every input is row-major."""
+    out (see :func:`torch_strides`); NumPy agrees whenever every input is row-major and no
+    dim has size 1."""
     if out.ndim < 2:
         return nd(out)
-    if out.size:
+    if out.size and 1 not in out.shape:  # size-1 dims: strides NumPy sets but ignores
         for x in inputs:
             if not x.flags.c_contiguous:
                 break
         else:
             return out
-    strides = torch_strides(out.shape, inputs)
-    if strides is None:
-        strides = contiguous_strides(out.shape)
-    item = out.itemsize
+    shape = out.shape
+    key = (shape, out.itemsize, *[(x.shape, x.strides, x.itemsize) for x in inputs])
+    byte_strides = _LAYOUTS.get(key)
+    if byte_strides is None:
+        strides = torch_strides(shape, inputs)
+        if strides is None:
+            strides = contiguous_strides(shape)
+        byte_strides = tuple(s * out.itemsize for s in strides)
+        if len(_LAYOUTS) > 4096:
+            _LAYOUTS.clear()
+        _LAYOUTS[key] = byte_strides
     if not out.size:
-        byte_strides = tuple(s * item for s in strides)
-        return array_module(out).lib.stride_tricks.as_strided(out, out.shape, byte_strides)
-    if tuple(s // item for s in out.strides) == tuple(strides):
+        return array_module(out).lib.stride_tricks.as_strided(out, shape, byte_strides)
+    if out.strides == byte_strides:
         return out
+    strides = tuple(s // out.itemsize for s in byte_strides)
     placed = _empty_strided(array_module(out), out.shape, strides, out.dtype)
     placed[...] = out
     return placed
@@ -64,11 +75,21 @@ def fit(out, *inputs):
 
 def _torch_contiguous(shape, strides) -> bool:
     expected = 1
-    for size, stride in zip(reversed(shape), reversed(strides)):
+    for size, stride in zip(reversed(shape), reversed(strides), strict=True):
         if size != 1:
             if stride != expected:
                 return False
             expected *= size
+    return True
+
+
+def _channels_last(shape, strides) -> bool:
+    expected = 1
+    for d in (1, 3, 2, 0):
+        if shape[d] != 1:
+            if strides[d] != expected:
+                return False
+            expected *= shape[d]
     return True
 
 
@@ -86,10 +107,11 @@ def torch_strides(shape, inputs):
     """The element strides PyTorch's TensorIterator gives a pointwise result of ``shape``
     over ``inputs`` (arrays), or None for row-major.
 
-    Inputs of the result's shape that are all row-major give a row-major result, and all
-    dense with equal strides give those strides.  Otherwise the dims are ordered by the
-    inputs' strides, the first input with a strict order deciding (broadcast dims do not
-    vote; equal strides put the smaller dim inside), and the result is dense in that order.
+    Inputs of the result's shape that are all row-major give a row-major result, all
+    channels-last (4-D) a channels-last one, and all dense with equal strides those strides.
+    Otherwise the dims are ordered by the inputs' strides, the first input with a strict
+    order deciding (broadcast dims do not vote; equal strides put the smaller dim inside),
+    and the result is dense in that order.
     """
     if 0 in shape and all(x.shape == shape for x in inputs):
         return None
@@ -98,16 +120,19 @@ def torch_strides(shape, inputs):
     if all(x.shape == shape for x in inputs):
         if all(_torch_contiguous(shape, st) for st in element):
             return None
+        if n == 4 and all(_channels_last(shape, st) for st in element):
+            c_stride = shape[1]
+            return (c_stride * shape[3] * shape[2], 1, c_stride * shape[3], c_stride)
         first = element[0]
         if all(st == first for st in element) and _torch_dense(shape, first):
             return first
     voters = []
-    for x, st in zip(inputs, element):
+    for x, st in zip(inputs, element, strict=True):
         if not x.ndim:
             continue
         lead = n - x.ndim
         vote = [0] * lead
-        for i, (size, stride) in enumerate(zip(x.shape, st)):
+        for i, (size, stride) in enumerate(zip(x.shape, st, strict=True)):
             vote.append(0 if size == 1 and shape[lead + i] != 1 else stride)
         voters.append(vote)
 
@@ -176,14 +201,12 @@ def operands(a, b, dtype: _dtype.dtype | None = None) -> tuple[Tensor, Tensor]:
         a = number(a)
     else:
         raise TypeError(
-            f"expected at least one Tensor operand, got {type(a).__name__} and "
-            f"{type(b).__name__}"
+            f"expected at least one Tensor operand, got {type(a).__name__} and {type(b).__name__}"
         )
     dt = promote(a, b) if dtype is None else dtype
     a = cast(a, dt) if isinstance(a, Tensor) else scalar_tensor(a, dt, device)
     b = cast(b, dt) if isinstance(b, Tensor) else scalar_tensor(b, dt, device)
     return a, b
-
 
 
 def dense(a) -> bool:
@@ -196,13 +219,13 @@ def dense(a) -> bool:
 def copy_array(a):
     """A fresh copy of ``a`` laid out as PyTorch lays out a pointwise result."""
     if dense(a):
-        return nd(a.copy(order="K"))
-    return nd(array_module(a).ascontiguousarray(a))
+        return fit(a.copy(order="K"), a)
+    return fit(array_module(a).ascontiguousarray(a), a)
 
 
 def unsupported(name: str, dt: _dtype.dtype) -> NotImplementedError:
     """PyTorch's error for an op that has no kernel for ``dt``."""
-    return NotImplementedError(f'"{name}" not implemented for \'{_TYPE_NAMES[dt]}\'')
+    return NotImplementedError(f"\"{name}\" not implemented for '{_TYPE_NAMES[dt]}'")
 
 
 def require_tensor(name: str, value, position: int, arg: str = "other") -> None:
@@ -228,7 +251,7 @@ def shape_error(*shapes) -> RuntimeError:
                     f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) "
                     f"at non-singleton dimension {i}"
                 )
-        acc = tuple(x if x != 1 else y for x, y in zip(a, b))
+        acc = tuple(x if x != 1 else y for x, y in zip(a, b, strict=True))
     return RuntimeError(f"shapes {[list(s) for s in shapes]} cannot be broadcast together")
 
 
@@ -280,12 +303,17 @@ class Clone(Primitive):
         return grad
 
 
-def inplace(op):
-    """The in-place method ``op_`` of a function ``op``: computed, then written into ``self``."""
+def inplace(op, saves_input: bool = True):
+    """The in-place method ``op_`` of a function ``op``: computed, then written into ``self``.
+
+    ``saves_input``: whether ``op``'s backward reads its input; the op then works on a copy
+    of ``self`` when a gradient is being recorded, since the write would spoil what it saved.
+    """
 
     def method(self, *args, **kwargs):
-        src = Clone.apply(self) if self._requires_grad and grad_mode.enabled else self
-        return write_inplace(self, op(src, *args, **kwargs))
+        if saves_input and self._requires_grad and grad_mode.enabled:
+            return write_inplace(self, op(Clone.apply(self), *args, **kwargs))
+        return write_inplace(self, op(self, *args, **kwargs))
 
     method.__name__ = op.__name__ + "_"
     method.__doc__ = f"In-place ``{op.__name__}``: the result is written into ``self``."
@@ -373,7 +401,10 @@ class Mul(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (a.shape, b.shape)
-        return fit(a * b, a, b)
+        out = a * b
+        if out.dtype != a.dtype:  # a float16/bfloat16 tensor by a float32 number
+            out = out.astype(a.dtype)
+        return fit(out, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -393,7 +424,10 @@ class Div(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (a.shape, b.shape)
-        return fit(a / b, a, b)
+        out = a / b
+        if out.dtype != a.dtype:  # a float16/bfloat16 tensor by a float32 number
+            out = out.astype(a.dtype)
+        return fit(out, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -435,7 +469,7 @@ class DivRounding(Primitive):
     def backward(ctx, grad):
         return tuple(
             grad.new_zeros(s) if need else None
-            for s, need in zip(ctx.shapes, ctx.needs_input_grad)
+            for s, need in zip(ctx.shapes, ctx.needs_input_grad, strict=True)
         )
 
 
@@ -460,7 +494,9 @@ def _check_alpha(alpha, dt: _dtype.dtype) -> None:
             "For integral input tensors, argument alpha must not be a floating point number."
         )
     elif isinstance(alpha, complex) and not dt.is_complex:
-        raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
+        raise RuntimeError(
+            "For non-complex input tensors, argument alpha must not be a complex number."
+        )
 
 
 def add(input, other, *, alpha=1, out=None) -> Tensor:
@@ -514,8 +550,32 @@ def rsub(input, other, *, alpha=1) -> Tensor:
     return sub(other, input, alpha=alpha)
 
 
+_HALF_DTYPES = (_dtype.float16, _dtype.bfloat16)
+
+
+def _half_by_number(input, other):
+    """``other`` as a float32 0-dim tensor when ``input`` is a float16/bfloat16 tensor and
+    ``other`` a real number (or a 0-dim float tensor that needs no gradient), else None.
+
+    PyTorch's CPU mul and div then take the number at float32 precision and round the
+    product once (``half_tensor * 0.1`` is not ``half_tensor * half(0.1)``)."""
+    if isinstance(other, Tensor):
+        if other._data.ndim or other._requires_grad or not other._dtype.is_floating_point:
+            return None
+        return cast(other, _dtype.float32)
+    other = number(other)
+    if type(other) is float or type(other) is int:
+        return scalar_tensor(other, _dtype.float32, input._device)
+    return None
+
+
 def mul(input, other, *, out=None) -> Tensor:
     """Elementwise product."""
+    if isinstance(input, Tensor) and input._dtype in _HALF_DTYPES:
+        b = _half_by_number(input, other)
+        if b is not None:
+            r = Mul.apply(input, b)
+            return r if out is None else store_out(out, r)
     a, b = operands(input, other)
     try:
         r = Mul.apply(a, b)
@@ -529,6 +589,11 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
     ``rounding_mode='trunc'`` rounds toward zero and ``'floor'`` down, keeping integer dtypes
     (integer division by zero is an error)."""
     if rounding_mode is None:
+        if isinstance(input, Tensor) and input._dtype in _HALF_DTYPES:
+            b = _half_by_number(input, other)
+            if b is not None:
+                r = Div.apply(input, b)
+                return r if out is None else store_out(out, r)
         dt = promote(number(input), number(other))
         if _integral(dt):
             dt = _dtype.get_default_dtype()
@@ -669,10 +734,10 @@ class Pow(Primitive):
         ctx.exponent = exponent
         xp = array_module(a)
         if exponent == 2:
-            return nd(a * a)
+            return fit(a * a, a)
         if a.dtype == _bool.np:  # True ** e is True, False ** e is False unless e is 0
-            return copy_array(a) if exponent else nd(xp.ones_like(a))
-        return nd(xp.power(a, exponent))
+            return copy_array(a) if exponent else fit(xp.ones_like(a), a)
+        return fit(xp.power(a, exponent), a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -1167,7 +1232,7 @@ class Clamp(Primitive):
                 ctx.keep = a <= hi
             else:
                 ctx.keep = (a >= lo) & (a <= hi)
-        return nd(out)
+        return fit(out, a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -1208,8 +1273,10 @@ class ClampTensor(Primitive):
     @staticmethod
     def backward(ctx, grad):
         return tuple(
-            None if mask is None else reduce_grad(where(_wrap(mask, _bool, grad._device), grad, 0.0), shape)
-            for mask, shape in zip(ctx.masks, ctx.shapes)
+            None
+            if mask is None
+            else reduce_grad(where(_wrap(mask, _bool, grad._device), grad, 0.0), shape)
+            for mask, shape in zip(ctx.masks, ctx.shapes, strict=True)
         )
 
 
@@ -1253,9 +1320,11 @@ def clamp(input, min=None, max=None, *, out=None) -> Tensor:
         r = _clamp_tensor(input, min, max)
     else:
         min, max = number(min), number(max)
-        if input._dtype.is_complex:
+        dt = input._dtype
+        if dt.is_complex:
             raise NotImplementedError("clamp is not supported for complex types")
-        dt = _dtype.result_type(*(x for x in (input, min, max) if x is not None))
+        if not dt.is_floating_point:  # a float bound makes an integer input float
+            dt = _dtype.result_type(input, *(x for x in (min, max) if x is not None))
         if max is None:
             op, kernel = ClampMin, "clamp_min_scalar_cpu"
         elif min is None:
@@ -1319,8 +1388,16 @@ def where(condition, input=None, other=None, *, out=None):
     """``input`` where ``condition`` holds, else ``other`` (either may be a Python number);
     with the condition alone, the indices of its nonzero elements (``nonzero(as_tuple=True)``).
     """
-    if input is None and other is None:
-        return condition.nonzero(as_tuple=True)
+    if input is None or other is None:
+        if input is None and other is None:
+            from ember.ops.index import nonzero
+
+            return nonzero(condition, as_tuple=True)
+        raise TypeError(
+            "where() received an invalid combination of arguments - expected (Tensor "
+            "condition), or (Tensor condition, Tensor input, Tensor other) with numbers allowed "
+            "for input and other"
+        )
     require_tensor("where", condition, 1, "condition")
     if condition._dtype is not _bool:
         if condition._dtype is not _dtype.uint8:
@@ -1332,7 +1409,6 @@ def where(condition, input=None, other=None, *, out=None):
     if isinstance(input, Tensor) or isinstance(other, Tensor):
         a, b = operands(input, other)
     else:
-
         dt = _dtype.result_type(input, other)
         a = scalar_tensor(input, dt, condition._device)
         b = scalar_tensor(other, dt, condition._device)
@@ -1353,7 +1429,16 @@ divide = div
 # -- installing -----------------------------------------------------------------------------------
 
 
+def _rtruediv(self, other):
+    """``number / tensor``, which PyTorch computes as ``tensor.reciprocal() * number``."""
+    if isinstance(other, Tensor):
+        return div(other, self)
+    return self.reciprocal() * other
+
+
 _NO_INPLACE = ("maximum", "minimum", "fmax", "fmin")  # PyTorch has no maximum_ and the like
+# Backward formulas that never read ``input`` (clamp keeps masks made in the forward).
+_KEEPS_NO_INPUT = ("add", "sub", "subtract", "clamp", "clip", "clamp_min", "clamp_max")
 
 
 def _reflected(op):
@@ -1375,7 +1460,7 @@ for _name, _fn in {
 }.items():  # fmt: skip
     setattr(Tensor, _name, _fn)
     if _name not in _NO_INPLACE:
-        setattr(Tensor, _name + "_", inplace(_fn))
+        setattr(Tensor, _name + "_", inplace(_fn, _name not in _KEEPS_NO_INPUT))
 
 Tensor.rsub = rsub
 # NumPy scalars on the left (``np.float64(2) * t``) defer to the tensor's reflected operator.
@@ -1386,9 +1471,9 @@ Tensor.__radd__ = _reflected(add)
 Tensor.__sub__ = sub
 Tensor.__rsub__ = _reflected(sub)
 Tensor.__mul__ = mul
-Tensor.__rmul__ = _reflected(mul)
+Tensor.__rmul__ = mul  # number * tensor is tensor * number, as in PyTorch
 Tensor.__truediv__ = div
-Tensor.__rtruediv__ = _reflected(div)
+Tensor.__rtruediv__ = _rtruediv
 Tensor.__floordiv__ = floor_divide
 Tensor.__rfloordiv__ = _reflected(floor_divide)
 Tensor.__mod__ = remainder
@@ -1402,5 +1487,3 @@ Tensor.__itruediv__ = Tensor.div_
 Tensor.__ifloordiv__ = Tensor.floor_divide_
 Tensor.__imod__ = Tensor.remainder_
 Tensor.__ipow__ = Tensor.pow_
-
-

@@ -5,24 +5,24 @@ each with its in-place ``_`` form.
 A writing op's primitive has a ``kernel(out, *arrays, **params)`` that writes into ``out``;
 its forward runs the kernel on a copy of the input.  The in-place form runs the kernel on the
 tensor's own memory when no gradient is involved, and otherwise goes through the recorded
-out-of-place op and ``write_inplace``.  Indices follow PyTorch: no negative indices in
-gather/scatter, negatives allowed in index_select, take and put.
+out-of-place op and ``write_inplace``.  Indices follow PyTorch: negative indices count from
+the end in take, put, index_fill and index_put, and are errors elsewhere.
 """
 
 from __future__ import annotations
 
-import operator
+import numbers
 import warnings
 
 from ember import _dtype
 from ember._tensor import Tensor, _empty_strided, _preserved_strides, _wrap, _wrap_dim
 from ember.autograd import grad_mode
 from ember.autograd.function import Primitive
-from ember.backend import array_module
+from ember.backend import array_module, for_device
 from ember.ops._util import _TYPE_NAMES, cast, sum_to_shape, write_inplace
-from ember.ops.elementwise import shape_error
+from ember.ops.elementwise import shape_error, unsupported
 from ember.ops.reduce import dense
-from ember.ops.shape import _fill_value
+from ember.ops.shape import _PARTIAL_OVERLAP, _fill_value, _overlap
 
 _int64 = _dtype.int64
 _int32 = _dtype.int32
@@ -50,13 +50,17 @@ def _check_index_dtype(index: Tensor, name: str, allowed=_INDEX_DTYPES, exc=Runt
         raise TypeError(f"{name}(): argument 'index' must be Tensor, not {type(index).__name__}")
     if index._dtype not in allowed:
         if allowed == (_int64,):
-            raise exc(f"{name}(): Expected a long tensor for index, but got {_TYPE_NAMES[index._dtype]}")
+            raise exc(
+                f"{name}(): Expected a long tensor for index, but got {_TYPE_NAMES[index._dtype]}"
+            )
         raise exc(
             f"{name}(): Expected dtype int32/int64 for index but got: {_TYPE_NAMES[index._dtype]}"
         )
 
 
-def _out_of_bounds(idx, size: int, dim: int, negative_ok: bool = False, exc=RuntimeError, prefix=""):
+def _out_of_bounds(
+    idx, size: int, dim: int, negative_ok: bool = False, exc=RuntimeError, prefix=""
+):
     """Raise PyTorch's error for the first index outside ``[0, size)`` (``[-size, size)``)."""
     if not idx.size:
         return
@@ -100,14 +104,24 @@ def _value_of(value, t: Tensor, name: str):
                 f"{value._data.ndim} dimension(s)."
             )
         value = value.item()
+    elif not isinstance(value, numbers.Number):
+        raise TypeError(
+            f"{name.rstrip('_')}() received an invalid combination of arguments - got (Tensor, "
+            f"{type(value).__name__})"
+        )
     return _fill_value(value, t._dtype)
 
 
 def _inplace(self: Tensor, op, tensors, params) -> Tensor:
     """Run ``op`` in place on ``self``: its kernel on ``self``'s memory when no gradient is
     involved, else the recorded op followed by ``write_inplace``."""
+    for t in tensors:
+        if _overlap(self, t) is not None:
+            raise RuntimeError(_PARTIAL_OVERLAP)
     if grad_mode.enabled and (self._requires_grad or any(t._requires_grad for t in tensors)):
-        return write_inplace(self, op.apply(self, *tensors, **params))
+        # An op whose backward reads its input must not see it overwritten: give it a copy.
+        source = self.clone() if op.save_inputs and self._requires_grad else self
+        return write_inplace(self, op.apply(source, *tensors, **params))
     if op.broadcasts:
         shape = op.out_shape(self._data, *[t._data for t in tensors])
         if shape != self._data.shape:
@@ -165,19 +179,22 @@ def index_select(input: Tensor, dim: int, index: Tensor, *, out=None) -> Tensor:
     if not isinstance(index, Tensor) or index._dtype not in _INDEX_DTYPES:
         if isinstance(index, Tensor):
             raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
-        raise TypeError(f"index_select(): argument 'index' must be Tensor, not {type(index).__name__}")
+        raise TypeError(
+            f"index_select(): argument 'index' must be Tensor, not {type(index).__name__}"
+        )
     if index._data.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     d = _wrap_dim(dim, input._data.ndim)
     size = input._data.shape[d] if input._data.ndim else 1
     idx = index._data.reshape(-1)
-    if idx.size and (idx.min() < -size or idx.max() >= size):
-        raise IndexError("index out of range in self")
-    if idx.size and idx.min() < 0:
-        idx = idx % size
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        if input._data.ndim < 2 or d == 0:
+            raise IndexError("index out of range in self")
+        if size == 0:
+            raise RuntimeError("index_select(): self indexing axis dim should be positive")
+        bad = idx[(idx < 0) | (idx >= size)][0]
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(bad)} axis_dim={size}")
     r = IndexSelect.apply(input, _wrap(idx, index._dtype, index._device), dim=d)
-    if input._data.ndim == 0 and index._data.ndim == 1:
-        r = r.reshape(idx.shape)
     return r if out is None else _store(out, r)
 
 
@@ -196,10 +213,10 @@ class Gather(Primitive):
         xp = array_module(a)
         if expand is not None:
             a = xp.broadcast_to(a, expand)
+        if not index.size:
+            return dense(xp.empty(index.shape, a.dtype), xp)
         if a.ndim == 0:
             return dense(a.reshape(1)[index.reshape(1)].reshape(()), xp)
-        if index.shape == a.shape[:dim] + index.shape[dim : dim + 1] + a.shape[dim + 1 :]:
-            return dense(xp.take_along_axis(a, index, dim), xp)
         return dense(a[_along(index, dim)], xp)
 
     @staticmethod
@@ -218,11 +235,11 @@ def _check_gather_shapes(name, input: Tensor, dim: int, index: Tensor, src: Tens
     shape, ishape = input._data.shape, index._data.shape
     if len(ishape) != len(shape) and not (len(ishape) <= 1 and len(shape) <= 1):
         what = "input" if src is None else "self"
-        raise RuntimeError(
-            f"Index tensor must have the same number of dimensions as {what} tensor"
-        )
-    if src is not None and len(src._data.shape) != len(ishape) and not (
-        len(ishape) <= 1 and src._data.ndim <= 1
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as {what} tensor")
+    if (
+        src is not None
+        and len(src._data.shape) != len(ishape)
+        and not (len(ishape) <= 1 and src._data.ndim <= 1)
     ):
         raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
     for d in range(len(ishape)):
@@ -232,7 +249,9 @@ def _check_gather_shapes(name, input: Tensor, dim: int, index: Tensor, src: Tens
                 f"Size does not match at dimension {d} expected index {list(ishape)} to be no "
                 f"larger than self {list(shape)} apart from dimension {dim}"
             )
-        if src is not None and (too_big or ishape[d] > (src._data.shape[d] if src._data.ndim else 1)):
+        if src is not None and (
+            too_big or ishape[d] > (src._data.shape[d] if src._data.ndim else 1)
+        ):
             raise RuntimeError(
                 f"Expected index {list(ishape)} to be no larger than self {list(shape)} apart "
                 f"from dimension {dim} and to be no larger size than src "
@@ -240,7 +259,9 @@ def _check_gather_shapes(name, input: Tensor, dim: int, index: Tensor, src: Tens
             )
 
 
-def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False, out=None) -> Tensor:
+def gather(
+    input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False, out=None
+) -> Tensor:
     """``out[i][j] = input[index[i][j]][j]`` for ``dim=0`` (and likewise for other dims)."""
     _check_index_dtype(index, "gather")
     d = _wrap_dim(dim, input._data.ndim)
@@ -248,19 +269,8 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
         _check_gather_shapes("gather", input, d, index)
         size = input._data.shape[d] if input._data.ndim else 1
         _out_of_bounds(index._data, size, d)
-        r = Gather.apply(input, index, dim=d)
-    else:
-        r = Gather.apply(input, index, dim=d, expand=None) if False else _empty_gather(input, index)
+    r = Gather.apply(input, index, dim=d)
     return r if out is None else _store(out, r)
-
-
-def _empty_gather(input: Tensor, index: Tensor) -> Tensor:
-    xp = array_module(input._data)
-    arr = dense(xp.empty(index._data.shape, input._dtype.np), xp)
-    r = _wrap(arr, input._dtype, input._device)
-    if grad_mode.enabled and input._requires_grad:
-        r = r + input.sum() * 0 if False else r
-    return r
 
 
 class Take(Primitive):
@@ -282,7 +292,9 @@ def _flat_index(index: Tensor, numel: int, name: str):
     idx = index._data
     if idx.size and (idx.min() < -numel or idx.max() >= numel):
         bad = idx[(idx < -numel) | (idx >= numel)].ravel()[0]
-        raise IndexError(f"out of range: tried to access index {int(bad)} on a tensor of {numel} elements.")
+        raise IndexError(
+            f"out of range: tried to access index {int(bad)} on a tensor of {numel} elements."
+        )
     if idx.size and idx.min() < 0:
         idx = idx % numel
     return _wrap(idx, index._dtype, index._device)
@@ -304,7 +316,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
             f"{_TYPE_NAMES[indices._dtype]}"
         )
     if dim is None:
-        idx = indices._data.reshape(-1)
+        idx = indices.view(-1)._data
         _out_of_bounds(idx, input._data.size, 0)
         return Take.apply(input, _wrap(idx, _int64, indices._device))
     ndim = input._data.ndim
@@ -320,8 +332,12 @@ def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
     if ndim == 0:
         return gather(input, d, indices)
     try:
-        idx_shape = list(xp.broadcast_shapes(tuple(sshape[:d] + [ishape[d]] + sshape[d + 1 :]), tuple(ishape)))
-        in_shape = list(xp.broadcast_shapes(tuple(ishape[:d] + [sshape[d]] + ishape[d + 1 :]), tuple(sshape)))
+        idx_shape = list(
+            xp.broadcast_shapes(tuple(sshape[:d] + [ishape[d]] + sshape[d + 1 :]), tuple(ishape))
+        )
+        in_shape = list(
+            xp.broadcast_shapes(tuple(ishape[:d] + [sshape[d]] + ishape[d + 1 :]), tuple(sshape))
+        )
     except ValueError:
         raise shape_error(sshape, ishape) from None
     idx = xp.broadcast_to(indices._data, tuple(idx_shape))
@@ -350,7 +366,7 @@ class Scatter(_Writer):
 
     @staticmethod
     def remember(ctx, a, index, src, dim, reduce=None):
-        ctx.index, ctx.dim, ctx.reduce = index, dim, reduce
+        ctx.index, ctx.dim, ctx.reduce, ctx.src_shape = index, dim, reduce, src.shape
 
     @staticmethod
     def backward(ctx, grad):
@@ -361,7 +377,7 @@ class Scatter(_Writer):
         if ctx.needs_input_grad[0]:
             g_self = scatter(grad, ctx.dim, index, 0)
         if ctx.needs_input_grad[2]:
-            g_src = gather(grad, ctx.dim, index)
+            g_src = _pad_to(gather(grad, ctx.dim, index), ctx.src_shape)
         return g_self, None, g_src
 
 
@@ -388,14 +404,33 @@ class ScatterValue(_Writer):
         return scatter(grad, ctx.dim, _index_tensor(ctx.index, grad), 0), None
 
 
-def _reduce_at(view, key, vals, reduce):
+_BOOL_UFUNCS = {"add": "logical_or", "multiply": "logical_and", "maximum": "logical_or",
+                "minimum": "logical_and"}  # fmt: skip
+_HALF_NP = (_dtype.float16.np, _dtype.bfloat16.np)
+
+
+def _at(name: str, view, key, vals) -> None:
+    """``view[key] op= vals`` with repeated keys combining (``ufunc.at``).  Half precision
+    accumulates in float32 and rounds once, as PyTorch's kernels do; bools use logical ops."""
     xp = array_module(view)
+    dt = view.dtype
+    if dt.kind == "b":
+        getattr(xp, _BOOL_UFUNCS[name]).at(view, key, vals)
+    elif dt in _HALF_NP:
+        wide = view.astype(_dtype.float32.np)
+        getattr(xp, name).at(wide, key, xp.asarray(vals).astype(_dtype.float32.np))
+        view[...] = wide
+    else:
+        getattr(xp, name).at(view, key, vals)
+
+
+def _reduce_at(view, key, vals, reduce):
     if reduce is None:
         view[key] = vals
     elif reduce == "add":
-        xp.add.at(view, key, vals) if view.dtype != bool else xp.logical_or.at(view, key, vals)
+        _at("add", view, key, vals)
     elif reduce == "multiply":
-        xp.multiply.at(view, key, vals) if view.dtype != bool else xp.logical_and.at(view, key, vals)
+        _at("multiply", view, key, vals)
     else:
         raise RuntimeError(f"reduce argument must be either add or multiply. Got {reduce}")
 
@@ -429,7 +464,11 @@ def _scatter_op(input, dim, index, src, reduce):
             )
         return Scatter, (index, src), {"dim": d, "reduce": reduce}
     d = _scatter_args("scatter", input, dim, index, None)
-    return ScatterValue, (index,), {"dim": d, "value": _value_of(src, input, "scatter"), "reduce": reduce}
+    return (
+        ScatterValue,
+        (index,),
+        {"dim": d, "value": _value_of(src, input, "scatter"), "reduce": reduce},
+    )
 
 
 def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, reduce=None) -> Tensor:
@@ -452,7 +491,9 @@ def scatter_(self: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
 class ScatterAdd(_Writer):
     @staticmethod
     def kernel(out, index, src, dim):
-        _reduce_at(_as_1d(out), _along(_as_1d(index), dim), _prefix(_as_1d(index), _as_1d(src)), "add")
+        _reduce_at(
+            _as_1d(out), _along(_as_1d(index), dim), _prefix(_as_1d(index), _as_1d(src)), "add"
+        )
 
     @staticmethod
     def remember(ctx, a, index, src, dim):
@@ -472,7 +513,7 @@ def _pad_to(g: Tensor, shape) -> Tensor:
         return g
     from ember.ops.join import cat
 
-    for d, (n, want) in enumerate(zip(g.shape, shape)):
+    for d, (n, want) in enumerate(zip(g.shape, shape, strict=True)):
         if n != want:
             pad_shape = list(g.shape)
             pad_shape[d] = want - n
@@ -511,23 +552,25 @@ class ScatterReduce(_Writer):
             xp.add.at(counts, key, 1)
             if include_self:
                 counts += 1
-            xp.add.at(view, key, vals)
+            _at("add", view, key, vals)
             counts = xp.maximum(counts, 1)
             if out.dtype.kind in "fc" or out.dtype == _dtype.bfloat16.np:
                 view[...] = view / counts.astype(out.dtype)
             else:
                 view[...] = xp.floor_divide(view, counts.astype(out.dtype))
             return
-        ufunc = {"sum": xp.add, "prod": xp.multiply, "amax": xp.fmax, "amin": xp.fmin}[reduce]
-        if out.dtype == bool:
-            ufunc = {"sum": xp.logical_or, "prod": xp.logical_and, "amax": xp.logical_or, "amin": xp.logical_and}[reduce]
-        elif reduce in ("amax", "amin") and out.dtype.kind in "fc":
-            ufunc = xp.maximum if reduce == "amax" else xp.minimum  # NaN wins, as in PyTorch
-        ufunc.at(view, key, vals)
+        # maximum/minimum let NaN win, as PyTorch does
+        _at(
+            {"sum": "add", "prod": "multiply", "amax": "maximum", "amin": "minimum"}[reduce],
+            view,
+            key,
+            vals,
+        )
 
     @staticmethod
     def remember(ctx, a, index, src, dim, reduce, include_self):
         ctx.index, ctx.dim, ctx.reduce, ctx.include_self = index, dim, reduce, include_self
+        ctx.src_shape = src.shape
 
     save_inputs = True
     save_output = True
@@ -544,7 +587,7 @@ def _identity(reduce, np_dtype, xp):
         return 0
     if reduce == "prod":
         return 1
-    if np_dtype == bool:
+    if np_dtype.kind == "b":
         return reduce == "amin"
     if np_dtype.kind in "iu":
         info = xp.iinfo(np_dtype)
@@ -604,27 +647,29 @@ def _scatter_reduce_args(input, dim, index, src, reduce):
         raise RuntimeError(
             f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}"
         )
+    if reduce == "mean" and input._dtype is _bool:
+        raise unsupported("scatter_gather_tensor_cpu_reduce_mean", _bool)
     return _scatter_args("scatter_reduce", input, dim, index, src)
 
 
-def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *, include_self: bool = True) -> Tensor:
+def scatter_reduce(
+    input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *, include_self: bool = True
+) -> Tensor:
     """Reduce ``src`` into a copy of ``input`` at ``index`` along ``dim`` with ``reduce``
     ('sum', 'prod', 'mean', 'amax', 'amin'); ``include_self=False`` leaves ``input``'s old
     values out wherever something lands."""
     d = _scatter_reduce_args(input, dim, index, src, reduce)
-    r = ScatterReduce.apply(input, index, src, dim=d, reduce=reduce, include_self=bool(include_self))
-    if r.grad_fn is not None:
-        r.grad_fn.src_shape = src._data.shape
-    return r
+    return ScatterReduce.apply(
+        input, index, src, dim=d, reduce=reduce, include_self=bool(include_self)
+    )
 
 
-def scatter_reduce_(self: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *, include_self: bool = True) -> Tensor:
+def scatter_reduce_(
+    self: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *, include_self: bool = True
+) -> Tensor:
     d = _scatter_reduce_args(self, dim, index, src, reduce)
     params = {"dim": d, "reduce": reduce, "include_self": bool(include_self)}
-    out = _inplace(self, ScatterReduce, (index, src), params)
-    if out.grad_fn is not None and isinstance(out.grad_fn, ScatterReduce):
-        out.grad_fn.src_shape = src._data.shape
-    return out
+    return _inplace(self, ScatterReduce, (index, src), params)
 
 
 # -- index_add, index_copy, index_fill ------------------------------------------------------
@@ -647,10 +692,7 @@ class IndexAdd(_Writer):
         vals = _as_1d(source) if out.ndim == 0 else source
         if alpha != 1:
             vals = vals * xp.asarray(alpha, out.dtype)
-        if out.dtype == bool:
-            xp.logical_or.at(_as_1d(out), _index_key(dim, index.reshape(-1)), vals)
-        else:
-            xp.add.at(_as_1d(out), _index_key(dim, index.reshape(-1)), vals)
+        _at("add", _as_1d(out), _index_key(dim, index.reshape(-1)), vals)
 
     @staticmethod
     def remember(ctx, a, index, source, dim, alpha=1):
@@ -791,19 +833,19 @@ class IndexFillTensor(_Writer):
 
     @staticmethod
     def backward(ctx, grad):
-        index = _index_tensor(ctx.index, grad)
+        g_self = index_fill(grad, ctx.dim, _index_tensor(ctx.index, grad), 0)
         g_value = None
         if ctx.needs_input_grad[2]:
-            g_value = index_select(grad, ctx.dim, index).sum()
-        return index_fill(grad, ctx.dim, index, 0), None, g_value
+            g_value = (grad - g_self).sum()  # repeated indices fill a place once
+        return g_self, None, g_value
 
 
 def _index_fill_op(input, dim, index, value):
     d, size = _dim_index_args("index_fill_", input, dim, index, None, (_int64,), IndexError)
     if index._dtype is not _int64:
         raise IndexError("index_fill_(): Expected dtype int64 for index.")
-    _out_of_bounds(index._data, size, d, negative_ok=True, exc=IndexError)
     idx = index._data
+    _out_of_bounds(idx, size, d, negative_ok=True, exc=IndexError)
     if idx.size and idx.min() < 0:
         index = _wrap(idx % size, _int64, index._device)
     if isinstance(value, Tensor):
@@ -841,23 +883,23 @@ class IndexPut(_Writer):
         if accumulate:
             target = out[full]
             vals = xp.broadcast_to(values, target.shape)
-            if out.dtype == bool:
-                xp.logical_or.at(out, full, vals)
-            else:
-                xp.add.at(out, full, vals)
+            _at("add", out, full, vals)
         else:
             out[full] = values
 
     @staticmethod
     def remember(ctx, a, values, *indices, key, accumulate):
-        ctx.key, ctx.accumulate, ctx.indices, ctx.values_shape = key, accumulate, indices, values.shape
+        ctx.key, ctx.accumulate, ctx.indices, ctx.values_shape = (
+            key,
+            accumulate,
+            indices,
+            values.shape,
+        )
 
     @staticmethod
     def backward(ctx, grad):
         g_self = g_values = None
-        index = tuple(
-            slice(None) if k is None else _index_tensor(ctx.indices[k], grad) for k in ctx.key
-        )
+        index = tuple(_index_tensor(ctx.indices[k], grad) for k in ctx.key)
         if ctx.needs_input_grad[0]:
             g_self = grad if ctx.accumulate else index_put(grad, index, grad.new_zeros(()))
         if ctx.needs_input_grad[1]:
@@ -866,16 +908,19 @@ class IndexPut(_Writer):
 
 
 def _put_key(key, indices):
-    return tuple(slice(None) if k is None else indices[k] for k in key)
+    return tuple(indices[k] for k in key)
 
 
 def _index_put_op(input, indices, values, accumulate):
     if not isinstance(indices, tuple | list):
         raise TypeError(
-            f"index_put(): argument 'indices' must be tuple of Tensors, not {type(indices).__name__}"
+            "index_put(): argument 'indices' must be tuple of Tensors, not "
+            f"{type(indices).__name__}"
         )
     if not isinstance(values, Tensor):
-        raise TypeError(f"index_put(): argument 'values' must be Tensor, not {type(values).__name__}")
+        raise TypeError(
+            f"index_put(): argument 'values' must be Tensor, not {type(values).__name__}"
+        )
     if values._dtype is not input._dtype:
         raise RuntimeError(
             "Index put requires the source and destination dtypes match, got "
@@ -890,12 +935,11 @@ def _index_put_op(input, indices, values, accumulate):
     shape = input._data.shape
     dim = 0
     for item in indices:
-        if item is None:
-            key.append(None)
-            dim += 1
-            continue
         if not isinstance(item, Tensor):
-            raise TypeError("index_put(): expected Tensor or None as indices")
+            raise TypeError(
+                f"expected Tensor as element {len(key)} in argument 0, but got "
+                f"{type(item).__name__}"
+            )
         if item._dtype in (_bool, _dtype.uint8):
             mask = item._data.astype(bool) if item._dtype is _dtype.uint8 else item._data
             for j, n in enumerate(mask.shape):
@@ -953,14 +997,13 @@ class Put(_Writer):
     @staticmethod
     def kernel(out, index, source, accumulate):
         xp = array_module(out)
-        where = xp.unravel_index(index.reshape(-1), out.shape) if out.ndim else (index.reshape(-1) * 0,)
+        where = (
+            xp.unravel_index(index.reshape(-1), out.shape) if out.ndim else (index.reshape(-1) * 0,)
+        )
         target = out if out.ndim else out.reshape(1)
         vals = source.reshape(-1)
         if accumulate:
-            if out.dtype == bool:
-                xp.logical_or.at(target, where, vals)
-            else:
-                xp.add.at(target, where, vals)
+            _at("add", target, where, vals)
         else:
             target[where] = vals
 
@@ -1041,10 +1084,12 @@ class MaskedFill(_Writer):
         ctx.shape = a.shape
         ctx.mask = mask
         xp = array_module(a)
-        shape = _broadcast(a, mask)
-        out = dense(xp.array(xp.broadcast_to(a, shape), order="C", copy=True), xp)
-        cls.kernel(out, mask, *rest, **params)
-        return out
+        value = params["value"] if rest == () else rest[0]
+        try:
+            out = xp.where(mask, xp.asarray(value, a.dtype), a)
+        except ValueError:
+            raise shape_error(a.shape, mask.shape) from None
+        return dense(out, xp)
 
     @staticmethod
     def kernel(out, mask, value):
@@ -1124,7 +1169,9 @@ def masked_select(input: Tensor, mask: Tensor, *, out=None) -> Tensor:
     if not isinstance(mask, Tensor) or mask._dtype is not _bool:
         if isinstance(mask, Tensor):
             raise RuntimeError("masked_select: expected BoolTensor for mask")
-        raise TypeError(f"masked_select(): argument 'mask' must be Tensor, not {type(mask).__name__}")
+        raise TypeError(
+            f"masked_select(): argument 'mask' must be Tensor, not {type(mask).__name__}"
+        )
     r = MaskedSelect.apply(input, mask)
     return r if out is None else _store(out, r)
 
@@ -1177,7 +1224,9 @@ def _masked_scatter_args(input, mask, source):
                 "masked_scatter_ only supports boolean masks, but got mask with dtype "
                 f"{_MASK_NAMES.get(mask._dtype, mask._dtype.name)}"
             )
-        raise TypeError(f"masked_scatter(): argument 'mask' must be Tensor, not {type(mask).__name__}")
+        raise TypeError(
+            f"masked_scatter(): argument 'mask' must be Tensor, not {type(mask).__name__}"
+        )
     if source._dtype is not input._dtype:
         raise RuntimeError(
             "masked_scatter: expected self and source to have same dtypes but got"
@@ -1203,16 +1252,22 @@ def nonzero(input: Tensor, *, as_tuple: bool = False, out=None):
     """The indices of the nonzero entries: an ``(n, ndim)`` int64 tensor, or (``as_tuple``)
     one 1-D tensor per dim."""
     a = input._data
-    xp = array_module(a)
-    cols = xp.nonzero(a.reshape(1) if a.ndim == 0 else a)
-    if as_tuple:
-        return tuple(_wrap(dense(c.astype(_int64.np, copy=False), xp), _int64, input._device) for c in cols)
-    n = cols[0].shape[0]
+    xp = for_device(input._device).xp
+    a = xp.asarray(a)
+    flat = xp.flatnonzero(a)
+    n = flat.shape[0]
     k = a.ndim
-    arr = _empty_strided(xp, (n, k), (1, n), _int64.np)
-    for j in range(k):
-        arr[:, j] = cols[j]
+    cols = (flat,) if k <= 1 else xp.unravel_index(flat, a.shape)
+    # PyTorch fills an (ndim, n) buffer and returns its transpose; the tuple form is the
+    # columns of that result, views into the one buffer.
+    arr = _empty_strided(xp, (n, max(k, 1)), (1, n), _int64.np)
+    for j, c in enumerate(cols):
+        arr[:, j] = c
     r = _wrap(arr, _int64, input._device)
+    if as_tuple:
+        return r.unbind(1)
+    if k == 0:
+        r = r[:, :0]
     return r if out is None else _store(out, r)
 
 
@@ -1255,5 +1310,3 @@ _METHODS = {
 }
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
-
-_ = operator

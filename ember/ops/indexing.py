@@ -15,21 +15,45 @@ import warnings
 
 from ember import _dtype
 from ember._factories import tensor as _tensor_from_data
-from ember._tensor import Tensor, _empty_strided, _is_non_overlapping_and_dense, _wrap
-from ember._tensor import _preserved_strides, contiguous_strides
-from ember.backend import for_device
-from ember.ops._util import _TYPE_NAMES
+from ember._tensor import (
+    Tensor,
+    _empty_strided,
+    _is_non_overlapping_and_dense,
+    _preserved_strides,
+    _wrap,
+    contiguous_strides,
+)
+from ember.autograd import grad_mode
+from ember.autograd.function import Primitive
+from ember.backend import array_module, for_device
+from ember.ops._util import (
+    _TYPE_NAMES,
+    cast,
+    check_inplace,
+    commit_inplace,
+    needs_history,
+    scalar_tensor,
+    sum_to_shape,
+)
 from ember.ops.shape import (
     _PARTIAL_OVERLAP,
+    Alias,
+    Select,
+    Slice,
     _check_internal_overlap,
     _fill_value,
     _geometry,
+    _node,
     _overlap,
+    _tracked,
     _view,
     _view_strides,
     copy_,
     expand,
     fill_,
+)
+from ember.ops.shape import (
+    view as _reshape_view,
 )
 
 _NONE, _ELLIPSIS, _BOOL, _INT, _SLICE, _TENSOR = range(6)
@@ -148,7 +172,8 @@ class _Advanced:
     """PyTorch's make_info for a view and its advanced items: one index array per indexed dim,
     broadcast together and moved next to each other (to the front when they were apart)."""
 
-    __slots__ = ("arr", "key", "shape", "before", "common", "src_strides", "index_strides")
+    __slots__ = ("arr", "key", "shape", "before", "common", "src_strides", "index_strides",
+                 "order")  # fmt: skip
 
     def __init__(self, view: Tensor, advanced):
         xp = for_device(view._device).xp
@@ -189,8 +214,9 @@ class _Advanced:
         dims = [d for d in range(len(shape)) if per_dim[d] is not None]
         common = _broadcast_index_shapes([per_dim[d][0].shape for d in dims])
         arr = view._data
+        self.order = None
         if dims[-1] - dims[0] + 1 != len(dims):
-            order = dims + [d for d in range(len(shape)) if per_dim[d] is None]
+            order = self.order = dims + [d for d in range(len(shape)) if per_dim[d] is None]
             arr = arr.transpose(order)
             shape, strides, per_dim = ([x[d] for d in order] for x in (shape, strides, per_dim))
             dims = list(range(len(dims)))
@@ -314,21 +340,158 @@ def _iterator_strides(shape, operands) -> list[int]:
 # -- the protocol ---------------------------------------------------------------------------
 
 
+class _IndexUnsqueeze(Select):
+    """A basic index ending on ``None``: named as PyTorch's last step, but its backward
+    scatters through the whole basic index."""
+
+    __slots__ = ()
+
+    def name(self) -> str:
+        return "UnsqueezeBackward0"
+
+
+def _basic_node(index):
+    """The node PyTorch's getitem ends on for the basic part of ``index``: the last int
+    selects, the last slice slices, the last None unsqueezes (full slices in a tuple are
+    skipped), and an index of none of those is an alias."""
+    if type(index) is slice:
+        return Slice
+    items = index if type(index) is tuple else (index,)
+    for item in reversed(items):
+        kind, value = _classify(item)
+        if kind is _INT:
+            return Select
+        if kind is _SLICE and value != slice(None):
+            return Slice
+        if kind is _NONE or kind is _BOOL:
+            return _IndexUnsqueeze
+    return Alias
+
+
+def _basic_recipe(index):
+    def recipe(z):
+        shape, strides, off, _ = _parse(z, index)
+        return _view(z, shape, strides, off)
+
+    return recipe
+
+
+def _basic_view(t: Tensor, index, shape, strides, off, advanced) -> Tensor:
+    """The view made by the basic items, recorded in the graph when ``t`` requires grad (for
+    advanced indexing an identity basic part is ``t`` itself)."""
+    if advanced and (shape, strides, off) == _geometry(t):
+        return t
+    view = _view(t, shape, strides, off)
+    if _tracked(t):
+        if advanced:
+            index = _basic_part(index)
+        _node(_basic_node(index), t, view, in_shape=tuple(t._data.shape),
+              recipe=_basic_recipe(index))  # fmt: skip
+    return view
+
+
+def _basic_part(index) -> tuple:
+    """``index`` with each advanced item replaced by full slices over the dims it indexes."""
+    if type(index) is not tuple:
+        index = tuple(index) if type(index) is list and _sequence_as_tuple(index) else (index,)
+    out = []
+    for item in index:
+        kind, value = _classify(item)
+        if kind is _TENSOR:
+            n = value._data.ndim if value._dtype in _MASK_DTYPES else 1
+            out.extend([slice(None)] * n)
+        elif kind is _BOOL:
+            out.append(None)
+        else:
+            out.append(value if kind is _INT else item)
+    return tuple(out)
+
+
+class Index(Primitive):
+    """``src[key]`` for advanced keys; backward adds the gradient back at the indexed places
+    (duplicates accumulate)."""
+
+    __slots__ = ()
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, a, key, order, out=None):
+        ctx.key, ctx.order, ctx.shape = key, order, a.shape
+        if out is not None:
+            return out
+        return (a if order is None else a.transpose(order))[key]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return IndexPutAdd.apply(grad, key=ctx.key, order=ctx.order, shape=ctx.shape)
+
+
+class IndexPutAdd(Primitive):
+    __slots__ = ()
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, g, key, order, shape):
+        ctx.key, ctx.order = key, order
+        out = array_module(g).zeros(shape, g.dtype)
+        target = out if order is None else out.transpose(order)
+        array_module(g).add.at(target, key, g)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Index.apply(grad, key=ctx.key, order=ctx.order)
+
+
+class IndexPut(Primitive):
+    """``a`` with ``values`` written at the advanced ``key`` (out of place)."""
+
+    __slots__ = ()
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, a, values, key, order):
+        ctx.key, ctx.order, ctx.values_shape = key, order, values.shape
+        out = a.copy()
+        target = out if order is None else out.transpose(order)
+        while values.ndim and values.shape[0] == 1:
+            values = values[0]
+        target[key] = values
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        g_a = g_values = None
+        if ctx.needs_input_grad[0]:
+            zero = scalar_tensor(0, grad._dtype, grad._device)
+            g_a = IndexPut.apply(grad, zero, key=ctx.key, order=ctx.order)
+        if ctx.needs_input_grad[1]:
+            picked = Index.apply(grad, key=ctx.key, order=ctx.order)
+            g_values = sum_to_shape(picked, ctx.values_shape)
+        return g_a, g_values
+
+
 def getitem(t: Tensor, index) -> Tensor:
     """``t[index]``: a view for ints, slices, None and ``...``; a copy for tensor/list indices."""
     shape, strides, off, advanced = _parse(t, index)
-    view = _view(t, shape, strides, off)
     if not advanced:
+        view = _view(t, shape, strides, off)
+        if _tracked(t):
+            _node(_basic_node(index), t, view, in_shape=tuple(t._data.shape),
+                  recipe=_basic_recipe(index))  # fmt: skip
         return view
+    view = _basic_view(t, index, shape, strides, off, advanced)
     info = _Advanced(view, advanced)
     values = info.read()
     strides = info.out_strides()
     itemsize = t._dtype.itemsize
-    if values.size and [s // itemsize for s in values.strides] == strides:
-        return _wrap(values, t._dtype, t._device)
-    out = _empty_strided(for_device(t._device).xp, info.shape, strides, t._dtype.np)
-    out[...] = values
-    return _wrap(out, t._dtype, t._device)
+    if not (values.size and [s // itemsize for s in values.strides] == strides):
+        out = _empty_strided(for_device(t._device).xp, info.shape, strides, t._dtype.np)
+        out[...] = values
+        values = out
+    if _tracked(view):
+        return Index.apply(view, key=info.key, order=info.order, out=values)
+    return _wrap(values, t._dtype, t._device)
 
 
 def setitem(t: Tensor, index, value) -> None:
@@ -346,6 +509,9 @@ def setitem(t: Tensor, index, value) -> None:
     else:
         raise TypeError(f"can't assign a {type(value).__name__} to a {t.type()}")
     shape, strides, off, advanced = _parse(t, index)
+    if grad_mode.enabled and needs_history(t, value if isinstance(value, Tensor) else None):
+        _setitem_recorded(t, index, value, shape, strides, off, advanced)
+        return
     view = _view(t, shape, strides, off)
     if not advanced:
         _copy_to(view, value)
@@ -354,12 +520,34 @@ def setitem(t: Tensor, index, value) -> None:
         view._bump_version()
 
 
+def _setitem_recorded(t: Tensor, index, value, shape, strides, off, advanced) -> None:
+    """``t[index] = value`` in the graph: a copy into a view rebases ``t`` (CopySlices); an
+    advanced write is index_put_ (IndexPutBackward0) on ``t`` or its basic view."""
+    view = _basic_view(t, index, shape, strides, off, advanced)
+    if not advanced:
+        _copy_to(view, value)
+        return
+    check_inplace(view)
+    info = _Advanced(view, advanced)
+    source = value if isinstance(value, Tensor) else scalar_tensor(value, t._dtype, t._device)
+    if source._dtype is not t._dtype:
+        source = cast(source, t._dtype)
+    result = IndexPut.apply(view, source, key=info.key, order=info.order)
+    _index_put(view, info, advanced, value)
+    view._bump_version()
+    commit_inplace(view, result)
+
+
 def _strip_leading_ones(value: Tensor) -> Tensor:
     shape, strides, off = _geometry(value)
     lead = 0
     while lead < len(shape) and shape[lead] == 1:
         lead += 1
-    return _view(value, shape[lead:], strides[lead:], off) if lead else value
+    if not lead:
+        return value
+    if _tracked(value):
+        return _reshape_view(value, shape[lead:])
+    return _view(value, shape[lead:], strides[lead:], off)
 
 
 def _copy_to(view: Tensor, value) -> None:
@@ -367,6 +555,9 @@ def _copy_to(view: Tensor, value) -> None:
     if not isinstance(value, Tensor):
         if view._data.ndim:
             _check_internal_overlap(view)
+        if grad_mode.enabled and needs_history(view, None):
+            fill_(view, value)
+            return
         view._data[...] = value
         view._bump_version()
     elif value._data.shape == view._data.shape:

@@ -28,7 +28,7 @@ from ember._tensor import (
 from ember.autograd.function import Primitive
 from ember.backend import array_module, for_device
 from ember.ops._util import cast, check_same_device, write_inplace
-from ember.ops.elementwise import shape_error, store_out
+from ember.ops.elementwise import shape_error, store_out, unsupported
 from ember.ops.reduce import dense
 
 # -- cat and stack --------------------------------------------------------------------------
@@ -36,7 +36,9 @@ from ember.ops.reduce import dense
 
 def _join_inputs(name: str, tensors) -> list[Tensor]:
     """The tensor list of cat/stack, with PyTorch's TypeErrors for anything else."""
-    if isinstance(tensors, Tensor) or not isinstance(tensors, Sequence):
+    if type(tensors) is not list and type(tensors) is not tuple and (
+        isinstance(tensors, Tensor) or not isinstance(tensors, Sequence)
+    ):
         raise TypeError(
             f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
             f"{type(tensors).__name__}"
@@ -69,6 +71,8 @@ def _cast_all(tensors, dt) -> list[Tensor]:
 
 def _output_format(tensors):
     """PyTorch's cat layout: the inputs' common suggested memory format, else row-major."""
+    if tensors[0]._data.ndim not in (4, 5):
+        return contiguous_format
     fmt = _suggest_memory_format(tensors[0])
     for t in tensors[1:]:
         if _suggest_memory_format(t) is not fmt:
@@ -104,13 +108,13 @@ class Cat(Primitive):
         ctx.sizes = [None if _is_legacy_empty(a) else a.shape[dim] for a in arrays]
         parts = [a for a in arrays if not _is_legacy_empty(a)]
         if not parts:
-            return arrays[0].copy()
+            return dense(arrays[0].copy(), array_module(arrays[0]))
         return _concat(parts, dim, fmt)
 
     @staticmethod
     def backward(ctx, grad):
         grads, start = [], 0
-        for size, need in zip(ctx.sizes, ctx.needs_input_grad):
+        for size, need in zip(ctx.sizes, ctx.needs_input_grad, strict=True):
             if size is None:
                 grads.append(grad.new_zeros((0,)) if need else None)
                 continue
@@ -140,7 +144,9 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
         if t is ref or _is_legacy_empty(t._data):
             continue
         if len(s) != ndim:
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {ndim} and {len(s)}")
+            raise RuntimeError(
+                f"Tensors must have same number of dimensions: got {ndim} and {len(s)}"
+            )
         for j in range(ndim):
             if j != d and s[j] != shape[j]:
                 raise RuntimeError(
@@ -173,8 +179,7 @@ class Stack(Primitive):
     @staticmethod
     def backward(ctx, grad):
         return tuple(
-            grad.select(ctx.dim, i) if need else None
-            for i, need in enumerate(ctx.needs_input_grad)
+            grad.select(ctx.dim, i) if need else None for i, need in enumerate(ctx.needs_input_grad)
         )
 
 
@@ -269,6 +274,8 @@ def column_stack(tensors, *, out=None) -> Tensor:
 
 
 def _sizes(args, name: str) -> tuple[int, ...]:
+    if not args:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "repeats"')
     if len(args) == 1 and isinstance(args[0], Sequence | Tensor):
         args = args[0]
         if isinstance(args, Tensor):
@@ -276,7 +283,9 @@ def _sizes(args, name: str) -> tuple[int, ...]:
     try:
         return tuple(operator.index(s) for s in args)
     except TypeError:
-        raise TypeError(f"{name}(): argument 'repeats' must be tuple of ints, got {args!r}") from None
+        raise TypeError(
+            f"{name}(): argument 'repeats' must be tuple of ints, got {args!r}"
+        ) from None
 
 
 class Repeat(Primitive):
@@ -293,7 +302,7 @@ class Repeat(Primitive):
         shape, reps = ctx.shape, ctx.repeats
         padded = (1,) * (len(reps) - len(shape)) + tuple(shape)
         split = []
-        for r, s in zip(reps, padded):
+        for r, s in zip(reps, padded, strict=True):
             split += [r, s]
         g = grad.reshape(split).sum(tuple(range(0, len(split), 2)))
         return g.reshape(shape)
@@ -309,7 +318,7 @@ def repeat(input: Tensor, *sizes) -> Tensor:
             "of tensor"
         )
     shape = (1,) * (len(reps) - ndim) + tuple(input._data.shape)
-    target = [r * s for r, s in zip(reps, shape)]
+    target = [r * s for r, s in zip(reps, shape, strict=True)]
     if any(r < 0 for r in reps):
         bad = next((n for n in target if n < 0), min(reps))
         raise RuntimeError(f"Trying to create tensor with negative dimension {bad}: {target}")
@@ -335,7 +344,13 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None) -> Ten
         counts = input
         return _interleave_index(counts, counts._data.shape[0], output_size)
     flat = dim is None
-    n = input._data.size if flat else input._data.shape[_wrap_dim(dim, input._data.ndim)] if input._data.ndim else 1
+    n = (
+        input._data.size
+        if flat
+        else input._data.shape[_wrap_dim(dim, input._data.ndim)]
+        if input._data.ndim
+        else 1
+    )
     if isinstance(repeats, Tensor):
         if repeats._data.ndim == 0 or repeats._data.size == 1 and repeats._data.ndim == 1:
             repeats = int(repeats.item())
@@ -383,7 +398,7 @@ def _like(values, like):
     """A copy of ``values`` laid out as PyTorch lays out a new tensor made like ``like``."""
     xp = array_module(values)
     if like.flags.c_contiguous and like.size and 1 not in like.shape:
-        return xp.ascontiguousarray(values)
+        return xp.array(values, order="C")
     item = like.itemsize
     strides = _preserved_strides(like.shape, tuple(s // item for s in like.strides))
     out = _empty_strided(xp, like.shape, strides, like.dtype)
@@ -439,7 +454,7 @@ class Roll(Primitive):
         ctx.shifts, ctx.dims = shifts, dims
         xp = array_module(a)
         if not a.size:
-            return dense(a.copy(), xp)
+            return _like(a, a) if dims is not None else dense(xp.array(a, order="C"), xp)
         if dims is None:
             return xp.roll(a.reshape(-1), shifts[0]).reshape(a.shape)
         return dense(xp.roll(a, shifts, dims), xp)
@@ -455,15 +470,19 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
     if dims is not None:
         dims = (dims,) if not isinstance(dims, Sequence) else tuple(dims)
     ndims = 0 if dims is None else len(dims)
-    if not shifts or (dims is None and len(shifts) != 1) or (dims is not None and ndims != len(shifts)):
+    if (
+        not shifts
+        or (dims is None and len(shifts) != 1)
+        or (dims is not None and ndims != len(shifts))
+    ):
         if not shifts:
             raise RuntimeError("`shifts` required")
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{ndims}")
     if dims is not None:
         ndim = input._data.ndim
-        dims = tuple(_wrap_dim(d, ndim) for d in dims)
         if ndim == 0:
-            dims = None
+            raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
+        dims = tuple(_wrap_dim(d, ndim) for d in dims)
     return Roll.apply(input, shifts=shifts, dims=dims)
 
 
@@ -476,7 +495,7 @@ class Rot90(Primitive):
         xp = array_module(a)
         d0, d1 = dims
         if k == 0:
-            return dense(xp.ascontiguousarray(a), xp)
+            return dense(xp.array(a, order="C"), xp)
         if k == 2:
             return _like(xp.flip(a, dims), a)
         flipped = _like(xp.flip(a, d1 if k == 1 else d0), a)
@@ -558,6 +577,8 @@ def _tri_indices(fn_name, row, col, offset, dtype, device):
     xp = for_device(dev).xp
     rows, cols = getattr(xp, fn_name)(row, offset, col)
     dt = _dtype.int64 if dtype is None else dtype
+    if dt.is_floating_point or dt.is_complex or dt is _dtype.bool:
+        raise unsupported(fn_name, dt)
     arr = xp.stack([rows, cols]).astype(dt.np)
     return _wrap(dense(arr, xp), dt, dev)
 
@@ -608,7 +629,8 @@ class DiagEmbed(Primitive):
 
     @staticmethod
     def backward(ctx, grad):
-        g = DiagonalCopy.apply(grad, *ctx.args)
+        offset, dim1, dim2 = ctx.args
+        g = DiagonalCopy.apply(grad, offset=offset, dim1=dim1, dim2=dim2)
         return g.reshape(ctx.in_shape) if tuple(g.shape) != tuple(ctx.in_shape) else g
 
 
@@ -628,7 +650,8 @@ class DiagonalCopy(Primitive):
 
     @staticmethod
     def backward(ctx, grad):
-        return DiagEmbed.apply(grad, *ctx.args, shape=ctx.shape)
+        offset, dim1, dim2 = ctx.args
+        return DiagEmbed.apply(grad, offset=offset, dim1=dim1, dim2=dim2, shape=ctx.shape)
 
 
 def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
@@ -648,7 +671,9 @@ def _diag_embed(input: Tensor, offset: int, d1: int, d2: int, flat: bool = False
     lo, hi = min(d1, d2), max(d1, d2)
     shape.insert(lo, m)
     shape.insert(hi, m)
-    return DiagEmbed.apply(input, offset, d1, d2, shape=tuple(shape), flat=flat or not src)
+    return DiagEmbed.apply(
+        input, offset=offset, dim1=d1, dim2=d2, shape=tuple(shape), flat=flat or not src
+    )
 
 
 def diagflat(input: Tensor, offset: int = 0) -> Tensor:
@@ -663,7 +688,7 @@ def diag(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
     if ndim == 1:
         r = _diag_embed(input, operator.index(diagonal), 0, 1)
     elif ndim == 2:
-        r = DiagonalCopy.apply(input, operator.index(diagonal), 0, 1)
+        r = DiagonalCopy.apply(input, offset=operator.index(diagonal), dim1=0, dim2=1)
     else:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {ndim}D")
     return r if out is None else store_out(out, r)
@@ -705,7 +730,7 @@ def broadcast_tensors(*tensors) -> tuple:
         shape = for_device(tensors[0]._device).xp.broadcast_shapes(*shapes) if shapes else ()
     except ValueError:
         raise shape_error(*shapes) from None
-    return tuple(t.expand(shape) for t in tensors)
+    return tuple(t if t._data.shape == shape else t.expand(shape) for t in tensors)
 
 
 def meshgrid(*tensors, indexing: str | None = None) -> tuple:
@@ -732,8 +757,7 @@ def meshgrid(*tensors, indexing: str | None = None) -> tuple:
     for t in tensors:
         if t._data.ndim > 1:
             raise RuntimeError(
-                "torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: "
-                f"{t}"
+                f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t}"
             )
         if t._dtype is not tensors[0]._dtype:
             raise RuntimeError("meshgrid expects all tensors to have the same dtype")
@@ -750,7 +774,6 @@ def meshgrid(*tensors, indexing: str | None = None) -> tuple:
         out.append(t.reshape(view_shape).expand(grid))
     if swap:
         out[0], out[1] = out[1], out[0]
-        out = [g.transpose(0, 1) for g in out]
     return tuple(out)
 
 
@@ -795,4 +818,3 @@ _METHODS = {
 }
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
-

@@ -20,7 +20,7 @@ from ember.autograd.function import Primitive
 from ember.backend import array_module
 from ember.ops import _special
 from ember.ops._util import _TYPE_NAMES, cast
-from ember.ops.elementwise import copy_array, dense, inplace, nd, store_out, unsupported, where
+from ember.ops.elementwise import copy_array, dense, fit, inplace, store_out, unsupported, where
 
 _bool = _dtype.bool
 _HALF = (_dtype.float16.np, _dtype.bfloat16.np)
@@ -40,7 +40,7 @@ class Conj(Primitive):
 
     @staticmethod
     def forward(ctx, a):
-        return nd(array_module(a).conj(a))
+        return fit(array_module(a).conj(a), a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -70,8 +70,8 @@ class _Unary(Primitive):
             return cls.forward(ctx, a.reshape(1)).reshape(())
         xp = array_module(a)
         if cls.upcast and a.dtype in _HALF:
-            return nd(cls.kernel(xp, a.astype(xp.float32)).astype(a.dtype))
-        return nd(cls.kernel(xp, a))
+            return fit(cls.kernel(xp, a.astype(xp.float32)).astype(a.dtype), a)
+        return fit(cls.kernel(xp, a), a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -266,9 +266,13 @@ def _abs_backward(g, x, y):
 
 
 def _sgn_backward(g, x, y):
-    if x._dtype.is_complex:
-        raise NotImplementedError("ember has no gradient of sgn for complex inputs yet")
-    return g.new_zeros(g.shape)
+    if not x._dtype.is_complex:
+        return g.new_zeros(g.shape)
+    # s = z / |z|: ds/dz = 1 / (2|z|) and ds/dconj(z) = -s^2 / (2|z|), so the gradient is
+    # (g - conj(g) s^2) / (2|z|), and 0 where z is 0 (as PyTorch sets it).
+    mag = x.abs()
+    s = x.sgn()
+    return where(mag == 0, 0.0, (g - _c(g) * (s * s)) / (2 * mag))
 
 
 Abs = _op("Abs", _ufunc("abs"), _abs_backward, "x")
@@ -365,7 +369,7 @@ class RoundDecimals(Primitive):
     @staticmethod
     def forward(ctx, a, decimals):
         xp = array_module(a)
-        dt = a.dtype
+        src, dt = a, a.dtype
         if dt in _HALF:
             a = a.astype(xp.float32)
         # The scale in the tensor's own precision, as PyTorch computes it.
@@ -375,7 +379,7 @@ class RoundDecimals(Primitive):
         else:
             ten = xp.asarray(10.0**-decimals, a.dtype)
             out = xp.rint(a / ten) * ten
-        return nd(out.astype(dt) if out.dtype != dt else out)
+        return fit(out.astype(dt) if out.dtype != dt else out, src)
 
     @staticmethod
     def backward(ctx, grad):
@@ -426,13 +430,13 @@ class Logit(Primitive):
     def forward(ctx, a, eps):
         ctx.eps = eps
         xp = array_module(a)
-        dt = a.dtype
+        src, dt = a, a.dtype
         if dt in _HALF:
             a = a.astype(xp.float32)
         if eps is not None:
             a = xp.clip(a, eps, 1 - eps)
         out = xp.log(a / (1 - a))
-        return nd(out.astype(dt) if out.dtype != dt else out)
+        return fit(out.astype(dt) if out.dtype != dt else out, src)
 
     @staticmethod
     def backward(ctx, grad):
@@ -460,8 +464,8 @@ class NanToNum(Primitive):
     def forward(ctx, a, nan, posinf, neginf):
         xp = array_module(a)
         out = copy_array(a)
-        for part, src in ((out.real, a.real), (out.imag, a.imag)) if out.dtype.kind == "c" else (
-            (out, a),
+        for part, src in (
+            ((out.real, a.real), (out.imag, a.imag)) if out.dtype.kind == "c" else ((out, a),)
         ):
             xp.copyto(part, nan, where=xp.isnan(src))
             xp.copyto(part, posinf, where=src == xp.inf)
@@ -509,7 +513,7 @@ def _predicate(name: str, float_kernel, int_value):
             out = int_value(xp, a)
         else:
             out = _constant(xp, a, int_value)
-        return _wrap(nd(out), _bool, input._device)
+        return _wrap(fit(out, a), _bool, input._device)
 
     fn.__name__ = fn.__qualname__ = name
     return fn
@@ -582,9 +586,13 @@ _PUBLIC = {
     "floor": floor, "ceil": ceil, "trunc": trunc, "fix": trunc, "round": round,
     "frac": frac, "square": square, "relu": relu, "logit": logit, "nan_to_num": nan_to_num,
 }  # fmt: skip
+# Ops whose backward reads only the output, or nothing: their in-place forms need no copy.
+_KEEPS_NO_INPUT = {row[0].lower() for row in _FLOAT_OPS if "x" not in row[3]} | {
+    "neg", "negative", "sign", "floor", "ceil", "trunc", "fix", "round", "frac", "relu",
+}  # fmt: skip
 for _name, _fn in _PUBLIC.items():
     setattr(Tensor, _name, _fn)
-    setattr(Tensor, _name + "_", inplace(_fn))
+    setattr(Tensor, _name + "_", inplace(_fn, _name not in _KEEPS_NO_INPUT))
 
 for _fn in (isnan, isinf, isfinite, isposinf, isneginf, signbit, isreal, positive):
     setattr(Tensor, _fn.__name__, _fn)

@@ -26,17 +26,427 @@ from ember._tensor import (
     contiguous_strides,
     preserve_format,
 )
-from ember.backend import for_device
+from ember.autograd import grad_mode
+from ember.autograd.function import Primitive
+from ember.backend import array_module, for_device
+from ember.ops._util import Copy, check_inplace, commit_inplace, needs_history, sum_to_shape
 
 
-def _view(base: Tensor, shape, strides, byte_offset: int, dtype=None) -> Tensor:
-    """A tensor over ``base``'s storage; ``byte_offset`` counts from the storage start."""
+def _view(base: Tensor, shape, strides, byte_offset: int, dtype=None, track: bool = True):
+    """A tensor over ``base``'s storage; ``byte_offset`` counts from the storage start.
+
+    With ``track`` (and no new ``dtype``) the result is a view in autograd's sense: it
+    records its ``_base`` and the storage version, so that in-place changes made through it
+    or to its base are seen by the graph (``write_inplace``, ``refresh_view``).
+    """
     st = base._get_storage()
     dt = base._dtype if dtype is None else dtype
     arr = for_device(base._device).view_from(
         st._buf, dt.np, tuple(shape), tuple(strides), byte_offset
     )
-    return _wrap(arr, dt, base._device, st)
+    t = _wrap(arr, dt, base._device, st)
+    d = t.__dict__
+    d["_offc"] = (arr, byte_offset)
+    if track and dtype is None:
+        root = base._base
+        d["_base"] = base if root is None else root
+        d["_view_version"] = st._version
+        if base._requires_grad and not grad_mode.enabled:
+            d["_view_meta"] = _NO_GRAD_VIEW
+    return t
+
+
+# -- autograd of views ----------------------------------------------------------------------
+
+_NO_GRAD_VIEW = (
+    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
+    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify "
+    "your code by moving both the view and the inplace either both inside the no_grad block "
+    "(if you don't want the inplace to be tracked) or both outside (if you want the inplace to "
+    "be tracked)."
+)
+
+
+def _tracked(input: Tensor) -> bool:
+    return input._requires_grad and grad_mode.enabled
+
+
+def _node(cls, input: Tensor, out: Tensor, **attrs) -> Tensor:
+    """Record ``out`` (a view of ``input``) in the graph under a node of class ``cls``."""
+    node = object.__new__(cls)
+    node._record((input,))
+    node._out_meta = ((out._data.shape, out._dtype, out._device),)
+    if attrs:
+        node.__dict__.update(attrs)
+    out._requires_grad = True
+    out._grad_fn = node
+    return out
+
+
+class _ViewNode(Primitive):
+    """A view's node: nothing saved, backward reads the attributes set by ``_node``."""
+
+    __slots__ = ()
+    save_inputs = False
+
+
+class View(_ViewNode):
+    __slots__ = ()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return reshape(grad, ctx.in_shape)
+
+
+class UnsafeView(View):
+    __slots__ = ()
+
+
+class Squeeze(View):
+    __slots__ = ()
+
+
+class SqueezeDim(View):
+    __slots__ = ()
+
+    def name(self) -> str:
+        return "SqueezeBackward1"
+
+
+class SqueezeDims(View):
+    __slots__ = ()
+
+    def name(self) -> str:
+        return "SqueezeBackward2"
+
+
+class Unsqueeze(View):
+    __slots__ = ()
+
+
+class Alias(_ViewNode):
+    __slots__ = ()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class Permute(_ViewNode):
+    __slots__ = ()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return permute(grad, ctx.inverse)
+
+
+class Transpose(_ViewNode):
+    __slots__ = ()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return transpose(grad, ctx.dim0, ctx.dim1)
+
+
+class T(_ViewNode):
+    __slots__ = ()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return t(grad)
+
+
+class Expand(_ViewNode):
+    __slots__ = ()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return sum_to_shape(grad, ctx.in_shape)
+
+
+class Select(_ViewNode):
+    """Backward of a view that picks some elements once each (select, slices, diagonal,
+    basic indexing): the gradient written into the same view of zeros."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ViewScatter.apply(grad, shape=ctx.in_shape, recipes=(ctx.recipe,),
+                                 device=grad._device)  # fmt: skip
+
+
+class Slice(Select):
+    __slots__ = ()
+
+
+class Diagonal(Select):
+    __slots__ = ()
+
+
+class Split(_ViewNode):
+    """One node for all the pieces of split / chunk / unbind, as in PyTorch."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return ViewScatter.apply(*grads, shape=ctx.in_shape, recipes=ctx.recipes,
+                                 device=grads[0]._device)  # fmt: skip
+
+
+class SplitWithSizes(Split):
+    __slots__ = ()
+
+
+class Unbind(Split):
+    __slots__ = ()
+
+
+class ViewScatter(Primitive):
+    """Zeros of ``shape`` with each gradient written into (added to, where windows overlap)
+    its view ``recipe(zeros)``; its own backward reads those views again."""
+
+    __slots__ = ()
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, *grads, shape, recipes, device, accumulate=False):
+        ctx.recipes = recipes
+        xp = array_module(grads[0])
+        out = xp.zeros(shape, grads[0].dtype)
+        zeros = _wrap(out, _dtype.from_numpy_dtype(out.dtype), device)
+        with grad_mode.no_grad():
+            for g, recipe in zip(grads, recipes, strict=True):
+                region = recipe(zeros)._data
+                if accumulate:
+                    region += g
+                else:
+                    region[...] = g
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return tuple(recipe(grad) for recipe in ctx.recipes)
+
+
+class Unfold(_ViewNode):
+    __slots__ = ()
+
+    @staticmethod
+    def backward(ctx, grad):
+        # Windows may overlap: each window element adds into the place it was read from.
+        d, step, size = ctx.dim, ctx.step, ctx.size
+        if not ctx.in_shape:
+            return grad.sum()
+        count = grad.shape[d]
+        recipes = tuple(
+            (lambda z, j=j: narrow(z, d, j, step * (count - 1) + 1)[
+                (slice(None),) * d + (slice(None, None, step),)])
+            for j in range(size)
+        ) if count else ()
+        if not recipes:
+            from ember._factories import zeros
+
+            return zeros(ctx.in_shape, dtype=grad._dtype, device=grad._device)
+        pieces = tuple(select(grad, -1, j) for j in range(size))
+        return ViewScatter.apply(*pieces, shape=ctx.in_shape, recipes=recipes,
+                                 device=grad._device, accumulate=True)  # fmt: skip
+
+
+class AsStrided(_ViewNode):
+    """Backward of a view with arbitrary strides over the input's storage: each element of
+    the gradient adds into the input element at the same storage position."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return FlatPutAdd.apply(grad, index=ctx.index, shape=ctx.in_shape)
+
+
+def _positions(shape, strides, offset: int, xp):
+    """The storage position (in elements) of every element of a strided layout."""
+    pos = xp.full((), offset, dtype=xp.int64)
+    for n, st in zip(shape, strides, strict=True):
+        pos = pos[..., None] + xp.arange(n, dtype=xp.int64) * st
+    return pos
+
+
+def storage_index(base: Tensor, shape, strides, offset: int):
+    """For a layout over ``base``'s storage, each element's flat (row-major) index in
+    ``base``, or ``base.numel()`` where no element of ``base`` sits at that place."""
+    xp = for_device(base._device).xp
+    b = _positions(base._data.shape, base.stride(), base.storage_offset(), xp).reshape(-1)
+    v = _positions(shape, strides, offset, xp)
+    if not v.size:
+        return v
+    n = b.size
+    lo = min(int(b.min()), int(v.min())) if n else int(v.min())
+    hi = max(int(b.max()), int(v.max())) if n else int(v.max())
+    inverse = xp.full(hi - lo + 1, n, dtype=xp.int64)
+    inverse[b - lo] = xp.arange(n, dtype=xp.int64)
+    return inverse[v - lo]
+
+
+class FlatTake(Primitive):
+    """``x.reshape(-1)[index]`` with index ``x.numel()`` reading as zero."""
+
+    __slots__ = ()
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.index, ctx.shape = index, x.shape
+        xp = array_module(x)
+        flat = xp.concatenate([x.reshape(-1), xp.zeros(1, x.dtype)])
+        return flat[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return FlatPutAdd.apply(grad, index=ctx.index, shape=ctx.shape)
+
+
+class FlatPutAdd(Primitive):
+    """Zeros of ``shape`` with ``g`` added at flat ``index`` (``numel`` drops it)."""
+
+    __slots__ = ()
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, g, index, shape):
+        ctx.index = index
+        xp = array_module(g)
+        n = 1
+        for s in shape:
+            n *= s
+        out = xp.zeros(n + 1, g.dtype)
+        xp.add.at(out, index.reshape(-1), g.reshape(-1))
+        return out[:n].reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return FlatTake.apply(grad, index=ctx.index)
+
+
+class FlatZero(Primitive):
+    """A copy of ``x`` with the elements at flat ``index`` set to zero (self-adjoint)."""
+
+    __slots__ = ()
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.index = index
+        xp = array_module(x)
+        n = x.size
+        out = xp.concatenate([x.reshape(-1), xp.zeros(1, x.dtype)])
+        out[index.reshape(-1)] = 0
+        return out[:n].reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return FlatZero.apply(grad, index=ctx.index)
+
+
+class CopySlices(Primitive):
+    """The node a base gets when one of its views is written in place: the base's new value
+    is its old one with the view's elements replaced by the in-place result."""
+
+    __slots__ = ()
+    save_inputs = False
+
+    def name(self) -> str:
+        return "CopySlices"
+
+    @staticmethod
+    def backward(ctx, grad):
+        needs = ctx.needs_input_grad
+        g_base = FlatZero.apply(grad, index=ctx.index) if needs[0] else None
+        g_view = FlatTake.apply(grad, index=ctx.index) if needs[1] else None
+        return g_base, g_view
+
+
+def rebase_history(view: Tensor, result: Tensor) -> None:
+    """``view`` (of a base) now holds ``result``: give its base a CopySlices node."""
+    base = view._base
+    index = storage_index(base, view._data.shape, view.stride(), view.storage_offset())
+    node = object.__new__(CopySlices)
+    node._record((base, result))
+    node._out_meta = ((base._data.shape, base._dtype, base._device),)
+    node.index = index
+    base._grad_fn = node
+    base._requires_grad = True
+    base.__dict__.pop("_output_nr", None)
+    view._grad_fn = None  # rebuilt from the base on the next read (the version moved on)
+    view._requires_grad = True
+    view.__dict__.pop("_output_nr", None)
+
+
+def refresh_view(view: Tensor):
+    """A view's ``grad_fn`` after an in-place change of its storage: an as_strided view of
+    the base's current history (PyTorch's rule), or None when nothing requires grad."""
+    base = view._base
+    view.__dict__["_view_version"] = view._storage._version
+    if view._grad_fn is None and not base._requires_grad:
+        return None
+    if view.__dict__.get("_view_meta") is _NO_GRAD_VIEW:
+        return view._grad_fn  # made under no_grad: a constant, whatever its base does
+    view.__dict__.pop("_output_nr", None)
+    if not base._requires_grad:
+        view._grad_fn = None
+        view._requires_grad = False
+        return None
+    index = storage_index(base, view._data.shape, view.stride(), view.storage_offset())
+    _node(AsStrided, base, view, in_shape=tuple(base._data.shape), index=index)
+    return view._grad_fn
+
+
+class Clone(Primitive):
+    __slots__ = ()
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, a, strides):
+        out = _empty_strided(array_module(a), a.shape, strides, a.dtype)
+        out[...] = a
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class ToCopy(Primitive):
+    __slots__ = ()
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, a, src, src_device, dtype, device, memory_format):
+        from ember._tensor import _copy_array
+
+        ctx.src, ctx.src_device = src, src_device
+        return _copy_array(a, src, src_device, dtype, device, memory_format)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return to_copy(grad, ctx.src, ctx.src_device, None)
+
+
+def to_copy(input: Tensor, dtype, device, memory_format) -> Tensor:
+    """``input`` converted to ``dtype`` on ``device`` (a new tensor), recorded in the graph
+    when the result can carry a gradient (ToCopyBackward0)."""
+    from ember._tensor import _copy_array
+
+    if not (_tracked(input) and (dtype.is_floating_point or dtype.is_complex)):
+        arr = _copy_array(input._data, input._dtype, input._device, dtype, device, memory_format)
+        return _wrap(arr, dtype, device)
+    out = ToCopy.apply(input, src=input._dtype, src_device=input._device, dtype=dtype,
+                       device=device, memory_format=memory_format)  # fmt: skip
+    if out._device != device:
+        out._device = device
+        out._grad_fn._out_meta = ((out._data.shape, dtype, device),)
+    return out
 
 
 def _geometry(t: Tensor):
@@ -142,7 +552,10 @@ def view(input: Tensor, *shape) -> Tensor:
             "view size is not compatible with input tensor's size and stride (at least one "
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
         )
-    return _view(input, new_shape, strides, off)
+    out = _view(input, new_shape, strides, off)
+    if _tracked(input):
+        _node(View, input, out, in_shape=tuple(old_shape))
+    return out
 
 
 def _view_dtype(input: Tensor, dtype: _dtype.dtype) -> Tensor:
@@ -195,6 +608,8 @@ def clone(input: Tensor, *, memory_format=None) -> Tensor:
         strides = _preserved_strides(shape, strides)
     else:
         strides = _format_strides(shape, memory_format)
+    if _tracked(input):
+        return Clone.apply(input, strides=strides)
     be = for_device(input._device)
     arr = _empty_strided(be.xp, shape, strides, input._dtype.np)
     arr[...] = input._data
@@ -207,8 +622,16 @@ def reshape(input: Tensor, *shape) -> Tensor:
     new_shape = _infer_shape(_shape_args(shape, "reshape", "shape"), input._data.size)
     strides = _view_strides(old_shape, old_strides, new_shape)
     if strides is not None:
-        return _view(input, new_shape, strides, off)
-    return view(contiguous(input), new_shape)
+        out = _view(input, new_shape, strides, off)
+        if _tracked(input):
+            _node(View, input, out, in_shape=tuple(old_shape))
+        return out
+    # PyTorch's _unsafe_view of a copy: the result is not a view of anything.
+    copy = contiguous(input)
+    out = _view(copy, new_shape, _contiguous_strides(new_shape), copy._byte_offset(), track=False)
+    if _tracked(copy):
+        _node(UnsafeView, copy, out, in_shape=tuple(old_shape))
+    return out
 
 
 def reshape_as(input: Tensor, other: Tensor) -> Tensor:
@@ -271,7 +694,11 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
     else:
         dims = {_wrap_dim(dim, ndim)}
     keep = [i for i in range(ndim) if not (i in dims and shape[i] == 1)]
-    return _view(input, [shape[i] for i in keep], [strides[i] for i in keep], off)
+    out = _view(input, [shape[i] for i in keep], [strides[i] for i in keep], off)
+    if _tracked(input):
+        cls = Squeeze if dim is None else SqueezeDims if isinstance(dim, Sequence) else SqueezeDim
+        _node(cls, input, out, in_shape=tuple(shape))
+    return out
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
@@ -279,15 +706,32 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
     shape, strides, off = _geometry(input)
     d = _wrap_dim(dim, len(shape) + 1)
     new_stride = shape[d] * strides[d] if d < len(shape) else 1
-    return _view(input, shape[:d] + [1] + shape[d:], strides[:d] + [new_stride] + strides[d:], off)
+    out = _view(input, shape[:d] + [1] + shape[d:], strides[:d] + [new_stride] + strides[d:], off)
+    if _tracked(input):
+        _node(Unsqueeze, input, out, in_shape=tuple(shape))
+    return out
 
 
 # -- reordering dimensions ----------------------------------------------------------------
 
 
+def _permuted(input: Tensor, dims, cls=None, **attrs) -> Tensor:
+    """The view with dims reordered by ``dims`` (checked), recorded under ``cls``."""
+    shape, strides, off = _geometry(input)
+    out = _view(input, [shape[d] for d in dims], [strides[d] for d in dims], off)
+    if _tracked(input):
+        if cls is None:
+            inverse = [0] * len(dims)
+            for i, d in enumerate(dims):
+                inverse[d] = i
+            cls, attrs = Permute, {"inverse": inverse}
+        _node(cls, input, out, **attrs)
+    return out
+
+
 def permute(input: Tensor, *dims) -> Tensor:
     """Reorder the dimensions: output dim ``i`` is input dim ``dims[i]``."""
-    shape, strides, off = _geometry(input)
+    shape = input._data.shape
     ndim = len(shape)
     dims = _shape_args(dims, "permute", "dims")
     if len(dims) != ndim:
@@ -299,7 +743,7 @@ def permute(input: Tensor, *dims) -> Tensor:
     dims = [_wrap_dim(d, ndim) for d in dims]
     if len(set(dims)) != ndim:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return _view(input, [shape[d] for d in dims], [strides[d] for d in dims], off)
+    return _permuted(input, dims)
 
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -307,12 +751,11 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     ndim = input._data.ndim
     perm = list(range(ndim))
     if ndim == 0:
-        _wrap_dim(dim0, 0)
-        _wrap_dim(dim1, 0)
-        return permute(input, perm)
-    a, b = _wrap_dim(dim0, ndim), _wrap_dim(dim1, ndim)
-    perm[a], perm[b] = perm[b], perm[a]
-    return permute(input, perm)
+        a, b = _wrap_dim(dim0, 0), _wrap_dim(dim1, 0)
+    else:
+        a, b = _wrap_dim(dim0, ndim), _wrap_dim(dim1, ndim)
+        perm[a], perm[b] = perm[b], perm[a]
+    return _permuted(input, perm, Transpose, dim0=a, dim1=b)
 
 
 def movedim(input: Tensor, source, destination) -> Tensor:
@@ -332,13 +775,13 @@ def movedim(input: Tensor, source, destination) -> Tensor:
     if len(set(dst)) != len(dst):
         raise RuntimeError(f"movedim: repeated dim in `destination` ({dst})")
     if ndim == 0:
-        return permute(input, [])
+        return _permuted(input, [])
     order = [None] * ndim
     for s, d in zip(src, dst):
         order[d] = s
     rest = iter(d for d in range(ndim) if d not in src)
     order = [next(rest) if o is None else o for o in order]
-    return permute(input, order)
+    return _permuted(input, order)
 
 
 def t(input: Tensor) -> Tensor:
@@ -346,7 +789,7 @@ def t(input: Tensor) -> Tensor:
     ndim = input._data.ndim
     if ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {ndim}D")
-    return transpose(input, 0, 1) if ndim == 2 else view(input, list(input._data.shape))
+    return _permuted(input, [1, 0] if ndim == 2 else list(range(ndim)), T)
 
 
 def _T(input: Tensor) -> Tensor:
@@ -359,7 +802,7 @@ def _T(input: Tensor) -> Tensor:
             UserWarning,
             stacklevel=2,
         )
-    return permute(input, list(range(input._data.ndim))[::-1])
+    return _permuted(input, list(range(input._data.ndim))[::-1])
 
 
 def _mT(input: Tensor) -> Tensor:
@@ -419,15 +862,18 @@ def expand(input: Tensor, *sizes) -> Tensor:
                 f"({size}) at non-singleton dimension {i}.  Target sizes: {sizes}.  "
                 f"Tensor sizes: {shape}"
             )
-    return _view(input, out_shape, out_strides, off)
+    out = _view(input, out_shape, out_strides, off)
+    if _tracked(input):
+        _node(Expand, input, out, in_shape=tuple(shape))
+    return out
 
 
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
     return expand(input, other.shape)
 
 
-def broadcast_to(input: Tensor, size) -> Tensor:
-    return expand(input, size)
+def broadcast_to(input: Tensor, *size) -> Tensor:
+    return expand(input, *size)
 
 
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
@@ -450,8 +896,13 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
         raise RuntimeError(
             f"start ({start}) + length ({length}) exceeds dimension size ({size})."
         )
+    in_shape = tuple(shape)
     shape[d] = length
-    return _view(input, shape, strides, off + start * strides[d] * input._dtype.itemsize)
+    out = _view(input, shape, strides, off + start * strides[d] * input._dtype.itemsize)
+    if _tracked(input):
+        _node(Slice, input, out, in_shape=in_shape,
+              recipe=lambda z: narrow(z, d, start, length))  # fmt: skip
+    return out
 
 
 def select(input: Tensor, dim: int, index: int) -> Tensor:
@@ -469,7 +920,11 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
     if index < 0:
         index += size
     off += index * strides[d] * input._dtype.itemsize
-    return _view(input, shape[:d] + shape[d + 1 :], strides[:d] + strides[d + 1 :], off)
+    out = _view(input, shape[:d] + shape[d + 1 :], strides[:d] + strides[d + 1 :], off)
+    if _tracked(input):
+        _node(Select, input, out, in_shape=tuple(shape),
+              recipe=lambda z: select(z, d, index))  # fmt: skip
+    return out
 
 
 def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
@@ -487,10 +942,14 @@ def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
     if size < 0:
         raise RuntimeError(f"size is {size} but must be >= 0")
     count = (dim_size - size) // step + 1
+    in_shape = tuple(shape)
     if shape:
         shape[d] = count
         strides[d] = step * dim_stride
-    return _view(input, shape + [size], strides + [dim_stride], off)
+    out = _view(input, shape + [size], strides + [dim_stride], off)
+    if _tracked(input):
+        _node(Unfold, input, out, in_shape=in_shape, dim=d, size=size, step=step)
+    return out
 
 
 def as_strided(input: Tensor, size, stride, storage_offset: int | None = None) -> Tensor:
@@ -513,7 +972,11 @@ def as_strided(input: Tensor, size, stride, storage_offset: int | None = None) -
             f"{itemsize} requiring a storage size of {needed * itemsize} are out of bounds for "
             f"storage of size {available * itemsize}"
         )
-    return _view(input, size, stride, offset * itemsize)
+    out = _view(input, size, stride, offset * itemsize)
+    if _tracked(input):
+        index = storage_index(input, size, stride, offset)
+        _node(AsStrided, input, out, in_shape=tuple(input._data.shape), index=index)
+    return out
 
 
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
@@ -532,12 +995,16 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     if length > 0:
         off += start * input._dtype.itemsize
     keep = [i for i in range(ndim) if i not in (d1, d2)]
-    return _view(
+    out = _view(
         input,
         [shape[i] for i in keep] + [length],
         [strides[i] for i in keep] + [strides[d1] + strides[d2]],
         off,
     )
+    if _tracked(input):
+        _node(Diagonal, input, out, in_shape=tuple(shape),
+              recipe=lambda z: diagonal(z, offset, d1, d2))  # fmt: skip
+    return out
 
 
 # -- splitting ------------------------------------------------------------------------------
@@ -562,10 +1029,38 @@ def split(input: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
             raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
         count = max((size + step - 1) // step, 1) if step else 1
         sizes = [step] * (count - 1) + [size - step * (count - 1)]
-    out, start = [], 0
-    for s in sizes:
-        out.append(narrow(input, d, start, s))
-        start += s
+    with grad_mode.no_grad():
+        out, start, starts = [], 0, []
+        for s in sizes:
+            out.append(narrow(input, d, start, s))
+            starts.append(start)
+            start += s
+    recipes = [lambda z, a=a, n=n: narrow(z, d, a, n) for a, n in zip(starts, sizes, strict=True)]
+    cls = SplitWithSizes if isinstance(split_size_or_sections, Sequence) else Split
+    return _pieces(input, out, cls, recipes)
+
+
+def _pieces(input: Tensor, out: list, cls, recipes) -> tuple:
+    """Views made by split / unbind: one node for all, and no in-place writes allowed."""
+    if _tracked(input):
+        node = object.__new__(cls)
+        node._record((input,))
+        node._out_meta = tuple((o._data.shape, o._dtype, o._device) for o in out)
+        node.in_shape = tuple(input._data.shape)
+        node.recipes = tuple(recipes)
+        what = cls.__name__
+        for i, o in enumerate(out):
+            o._requires_grad = True
+            o._grad_fn = node
+            d = o.__dict__
+            if i:
+                d["_output_nr"] = i
+            d["_view_meta"] = (
+                f"Output {i} of {what} is a view and is being modified inplace. This view is "
+                "the output of a function that returns multiple views. Such functions do not "
+                "allow the output views to be modified inplace. You should replace the "
+                "inplace operation by an out-of-place one."
+            )
     return tuple(out)
 
 
@@ -588,7 +1083,10 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
     if input._data.ndim == 0:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     d = _wrap_dim(dim, input._data.ndim)
-    return tuple(select(input, d, i) for i in range(input._data.shape[d]))
+    n = input._data.shape[d]
+    with grad_mode.no_grad():
+        out = [select(input, d, i) for i in range(n)]
+    return _pieces(input, out, Unbind, [lambda z, i=i: select(z, d, i) for i in range(n)])
 
 
 # -- in-place writes ------------------------------------------------------------------------
@@ -690,8 +1188,13 @@ def fill_(input: Tensor, value) -> Tensor:
         raise TypeError(
             f"fill_() received an invalid combination of arguments - got ({type(value).__name__})"
         )
+    grad = grad_mode.enabled
+    if grad:
+        check_inplace(input)
     input._data[...] = _fill_value(value, input._dtype)
     input._bump_version()
+    if grad and needs_history(input, None):
+        commit_inplace(input, input.detach())
     return input
 
 
@@ -725,6 +1228,9 @@ def copy_(input: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
         raise TypeError(
             f"copy_(): argument 'src' (position 1) must be Tensor, not {type(src).__name__}"
         )
+    grad = grad_mode.enabled
+    if grad:
+        check_inplace(input)
     be = for_device(input._device)
     arr, out = src._data, input._data
     if src._device != input._device:
@@ -751,6 +1257,11 @@ def copy_(input: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
     else:
         out[...] = arr != 0
     input._bump_version()
+    if grad and needs_history(input, src):
+        target = input.detach() if input._base is not None else input
+        if not (input._dtype.is_floating_point or input._dtype.is_complex):
+            src = src.detach()
+        commit_inplace(input, Copy.apply(target, src))
     return input
 
 

@@ -152,7 +152,7 @@ def test_unary_special_values(name):
 
 
 def test_complex_gradients():
-    for name in ("exp", "log", "sqrt", "sin", "tanh", "sigmoid", "reciprocal"):
+    for name in ("exp", "log", "sqrt", "sin", "tanh", "sigmoid", "reciprocal", "sgn", "abs"):
         x = sample((4,), "complex128", _rng(name))
         _grad_check(lambda lib, t: getattr(lib, name)(t), x, real_seed=True)
 
@@ -431,6 +431,29 @@ def _layout_case(name, layouts):
         check(ARITH[name], a, b, layout=layouts)
 
 
+def test_result_layouts_follow_torch():
+    """Random permuted and sliced 2-4-D views: every pointwise result gets torch's strides
+    (TensorIterator's rules: row-major, channels-last, the inputs' dense layout, or the dims
+    ordered by the inputs' strides, size-1 dims included)."""
+    rng = np.random.default_rng(0)
+    for _ in range(150):
+        ndim = int(rng.integers(2, 5))
+        shape = tuple(int(n) for n in rng.integers(1, 4, ndim))
+        bases = [sample(shape, "float32", rng) for _ in range(3)]
+        perms = [tuple(int(p) for p in rng.permutation(ndim)) for _ in range(3)]
+        steps = tuple(slice(None, None, int(k)) for k in rng.integers(1, 3, ndim))
+        picks = tuple(slice(0, 1) if rng.random() < 0.3 else slice(None) for _ in range(ndim))
+        results = []
+        for lib in (ember, torch):
+            a, b, c = (lib.from_numpy(x.copy()).permute(*p)[steps] for x, p in zip(bases, perms))
+            b = b.permute(*range(ndim))[picks] if b.shape == a.shape else a
+            c = c if c.shape == a.shape else a
+            outs = [a.exp(), a + 1, 2.5 * a, a * b, b - a, a < 0.5, lib.where(a > 0, b, c),
+                    lib.maximum(c, b), a.clamp(-0.5, 0.5), a.isnan()]  # fmt: skip
+            results.append([(tuple(o.shape), o.stride()) for o in outs])
+        assert results[0] == results[1], (shape, perms, steps, picks)
+
+
 def _binary_domain(name, a, b):
     if name == "pow":
         a = _positive(a)
@@ -624,6 +647,71 @@ def test_inplace_autograd_matches_torch():
     lo, hi = np.array([0.0, -1.0, 0.0]), np.array([0.5, 0.0, 2.0])
     _grad_check(lambda lib, t, a, b: (t * 1).clamp_(a, b), x, lo, hi)
     _grad_check(lambda lib, t: (t + 0).add_(t, alpha=2).pow_(2), x)
+    for name in ("exp_", "sin_", "sigmoid_", "relu_", "abs_", "log1p_", "tanh_", "sqrt_"):
+        _grad_check(lambda lib, t: getattr((t * 1).abs_() + 0.1, name)(), x)
+    _grad_check(lambda lib, t: (t * 1).mul_(t).div_(t + 2).atan2_(t), x)
+
+
+OPERATORS = {
+    "+": lambda x, y: x + y, "-": lambda x, y: x - y, "*": lambda x, y: x * y,
+    "/": lambda x, y: x / y, "//": lambda x, y: x // y, "%": lambda x, y: x % y,
+    "**": lambda x, y: x**y, "&": lambda x, y: x & y, "|": lambda x, y: x | y,
+    "^": lambda x, y: x ^ y, "<<": lambda x, y: x << y, ">>": lambda x, y: x >> y,
+    "==": lambda x, y: x == y, "!=": lambda x, y: x != y, "<": lambda x, y: x < y,
+    "<=": lambda x, y: x <= y, ">": lambda x, y: x > y, ">=": lambda x, y: x >= y,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("op", OPERATORS)
+def test_operators(op):
+    """Each binary operator with tensors on both sides and with a number on either side
+    (the reflected forms ``2 - t``, ``7 // t``, ``1 << t``...), over a few dtypes."""
+    fn = OPERATORS[op]
+
+    def run(dtype, other):
+        rng = _rng(op, dtype)
+        x = sample((2, 3), dtype, rng)
+        y = sample((3,), dtype, rng)
+        if dtype != "bool" and op in ("//", "%", "<<", ">>", "**"):
+            x, y = np.abs(x) % 7 + 1, np.abs(y) % 5 + 1  # no division by 0, small shifts
+        if other == "tensor":
+            check(lambda lib, a, b: fn(a, b), x, y)
+        else:
+            check(lambda lib, a: fn(a, other), x)
+            check(lambda lib, a: fn(other, a), x)
+
+    each([(d, o) for d in ("bool", "uint8", "int64", "float32", "float64")
+          for o in ("tensor", 3, 2.5, True)], run)  # fmt: skip
+
+
+def test_reduced_floats_by_numbers():
+    """float16/bfloat16 times or over a number (or a 0-dim float tensor) keeps the number in
+    float32 and rounds once, as torch's CPU kernels do; ``number / t`` is ``t.reciprocal() *
+    number``."""
+    for dtype in ("float16", "bfloat16", "float32"):
+        x = (sample((40,), "float32", _rng("half", dtype)) * 3).astype(np_dtype(dtype))
+        for s in (0.1, 3.3, 100000.0, 1e-5, 7):
+            check(lambda lib, t: t * s, x)
+            check(lambda lib, t: s * t, x)
+            check(lambda lib, t: lib.mul(s, t), x)
+            check(lambda lib, t: t / s, x)
+            check(lambda lib, t: s / t, x)
+            check(lambda lib, t: t * lib.tensor(s), x)
+    x = np.arange(1, 60, dtype=np.float32)
+    check(lambda lib, t: 3.3 / t, x)
+    check(lambda lib, t: 3 / t, np.arange(1, 60))
+    _grad_check(lambda lib, t: 3.3 / t, np.array([0.5, -2.0, 3.0]))
+    _grad_check(lambda lib, t: 3.3 * t, np.array([0.5, -2.0, 3.0]).astype(np.float32))
+
+
+def test_numpy_scalars_on_the_left():
+    """NumPy scalars defer to the tensor's reflected operator, so the result is a tensor."""
+    x = sample((3,), "float32", _rng("np-left"))
+    for s in (np.float64(2.5), np.int64(3), np.float32(-1.5)):
+        check(lambda lib, t: s * t, x)
+        check(lambda lib, t: s - t, x)
+        check(lambda lib, t: s / t, x)
+        check(lambda lib, t: s < t, x)
 
 
 def test_operators_with_other_types():
@@ -713,6 +801,21 @@ def test_clamp_gradients():
     tl = ember.from_numpy(lo).requires_grad_()
     th = ember.from_numpy(hi).requires_grad_()
     assert ember.autograd.gradcheck(lambda t, a, b: ember.clamp(t, a, b), (ta, tl, th))
+
+
+def test_where_condition_only():
+    """``where(condition)`` is ``nonzero(condition, as_tuple=True)``."""
+    pytest.importorskip("ember.ops.index").nonzero
+    for cond in (np.array([[True, False], [False, True]]), np.array([1, 0, 2]), np.array(True),
+                 np.zeros((0, 2), bool)):  # fmt: skip
+        # values and dtypes here; the layout of the index tensors is nonzero's own test
+        ours = ember.where(ember.from_numpy(cond))
+        theirs = torch.where(torch.from_numpy(cond))
+        assert isinstance(ours, tuple) and len(ours) == len(theirs)
+        for a, b in zip(ours, theirs):
+            assert str(a.dtype) == str(b.dtype).replace("torch", "ember")
+            np.testing.assert_array_equal(to_numpy(a), to_numpy(b))
+    check(lambda lib, c, x: lib.where(c, x), np.array([True]), np.ones(1))
 
 
 def test_where():

@@ -450,11 +450,12 @@ def test_worker_exception_reaches_main_with_traceback():
 
 
 def test_killed_worker_raises_instead_of_hanging():
+    before = set(_children())
     t0 = time.monotonic()
     with pytest.raises(RuntimeError, match="DataLoader worker .* (killed by signal|exited unexpectedly)"):
         list(edata.DataLoader(Faulty("kill"), batch_size=2, num_workers=2))
     assert time.monotonic() - t0 < 20
-    assert _children() == []
+    assert set(_children()) <= before
 
 
 def test_timeout_raises():

@@ -32,7 +32,8 @@ from ember._tensor import Size, Tensor, _wrap
 from ember.backend import for_device
 
 __all__ = [
-    "add_safe_globals", "clear_safe_globals", "get_safe_globals", "load", "safe_globals", "save",
+    "add_safe_globals", "clear_safe_globals", "get_safe_globals", "load", "load_safetensors",
+    "safe_globals", "safetensors_metadata", "save", "save_safetensors",
 ]  # fmt: skip
 
 _ALIGN = 64
@@ -195,6 +196,23 @@ def _write_archive(obj, stream, name: str, protocol: int) -> None:
         _write_record(zf, f"{name}/version", b"3\n")
 
 
+def _atomic_write(path, write) -> None:
+    """Call ``write(file)`` on a temporary file beside ``path``, flush and fsync it, then
+    rename it over ``path``: a crash at any point leaves the old file as it was."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def save(obj, f, pickle_module=None, pickle_protocol: int = 2, _use_new_zipfile_serialization=True) -> None:
     """Save ``obj`` (tensors, state dicts, containers, modules...) in PyTorch's format.
 
@@ -207,18 +225,8 @@ def save(obj, f, pickle_module=None, pickle_protocol: int = 2, _use_new_zipfile_
     if not _use_new_zipfile_serialization:
         raise NotImplementedError("ember.save writes only the zip format (PyTorch >= 1.6)")
     if isinstance(f, (str, os.PathLike)):
-        path = Path(f)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                _write_archive(obj, out, _archive_name(path), pickle_protocol)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        name = _archive_name(f)
+        _atomic_write(f, lambda out: _write_archive(obj, out, name, pickle_protocol))
         return
     if not hasattr(f, "write"):
         raise AttributeError(
@@ -276,11 +284,29 @@ def _rebuild_tensor(storage, storage_offset, size, stride, requires_grad=False, 
     st, dt = storage
     be = for_device(st.device)
     item = dt.itemsize
+    _check_view(st.nbytes() // item, storage_offset, size, stride)
     arr = be.view_from(st._buf, dt.np, tuple(size), tuple(stride), storage_offset * item)
     t = _wrap(arr, dt, st.device, st)
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+def _check_view(numel: int, offset, size, stride) -> None:
+    """Refuse a tensor that would reach outside its storage (a damaged or forged file)."""
+    ok = (
+        isinstance(offset, int) and offset >= 0
+        and isinstance(size, tuple) and isinstance(stride, tuple) and len(size) == len(stride)
+        and all(isinstance(n, int) and n >= 0 for n in size)
+        and all(isinstance(s, int) and s >= 0 for s in stride)
+    )  # fmt: skip
+    if ok and 0 not in size:
+        ok = offset + sum((n - 1) * s for n, s in zip(size, stride)) < numel
+    if not ok:
+        raise RuntimeError(
+            f"checkpoint describes a tensor of size {size}, stride {stride} and offset {offset} "
+            f"that does not fit its storage of {numel} elements: the file is damaged"
+        )
 
 
 def _rebuild_parameter(data, requires_grad, backward_hooks=None):
@@ -472,8 +498,17 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
                 "PyTorch 1.6); this file is not a zip archive"
             )
         stream.seek(0)
-        with zipfile.ZipFile(stream) as zf:
-            return _load_archive(zf, path if mmap else None, map_location, weights_only, pickle_load_args)
+        try:
+            with zipfile.ZipFile(stream) as zf:
+                return _load_archive(
+                    zf, path if mmap else None, map_location, weights_only, pickle_load_args
+                )
+        except (pickle.UnpicklingError, RuntimeError):
+            raise
+        except Exception as exc:  # whatever a damaged archive trips, the user sees one kind
+            raise RuntimeError(
+                f"ember.load: the checkpoint is damaged or is not a checkpoint ({type(exc).__name__}: {exc})"
+            ) from exc
 
 
 def _load_archive(zf: zipfile.ZipFile, mmap_path, map_location, weights_only, pickle_load_args):
@@ -483,7 +518,10 @@ def _load_archive(zf: zipfile.ZipFile, mmap_path, map_location, weights_only, pi
         raise RuntimeError("checkpoint has no data.pkl record")
     prefix = pkl[0][: -len("data.pkl")]
     if f"{prefix}byteorder" in names and zf.read(f"{prefix}byteorder") != b"little":
-        raise RuntimeError("ember.load reads only little-endian checkpoints")
+        raise RuntimeError(
+            "ember.load reads only little-endian checkpoints; this one says "
+            f"{zf.read(prefix + 'byteorder')[:16]!r}"
+        )
     loaded: dict = {}
 
     def load_storage(key, location, dt, numel):
@@ -496,6 +534,11 @@ def _load_archive(zf: zipfile.ZipFile, mmap_path, map_location, weights_only, pi
             buf = for_device(_device_cls("cpu")).map_file(mmap_path, _data_offset(zf, info), nbytes)
         else:
             data = zf.read(record)
+            if len(data) < nbytes:
+                raise RuntimeError(
+                    f"storage record {record} holds {len(data)} bytes but the checkpoint needs "
+                    f"{nbytes}: the file is damaged"
+                )
             buf = for_device(_device_cls("cpu")).bytes_to_buffer(data[:nbytes])
         st = UntypedStorage._from_buffer(buf, _device_cls("cpu"))
         target = _resolve_location(location, map_location)
@@ -525,3 +568,10 @@ def _data_offset(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
     header = zf.fp.read(30)
     name_len, extra_len = struct.unpack("<HH", header[26:30])
     return info.header_offset + 30 + name_len + extra_len
+
+
+from ember._safetensors import (  # noqa: E402  (it uses _atomic_write above)
+    load_safetensors,
+    safetensors_metadata,
+    save_safetensors,
+)

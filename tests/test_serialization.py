@@ -329,3 +329,188 @@ def test_environment_switches(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "1")
     with pytest.raises(pickle.UnpicklingError):
         ember.load(path, weights_only=False)
+
+
+# -- damaged files --------------------------------------------------------------------------------
+
+
+def _good_checkpoint(tmp_path):
+    path = tmp_path / "good.pt"
+    ember.save({"a": ember.arange(12.0).reshape(3, 4), "b": [ember.ones(2, dtype=ember.int64)]}, path)
+    return path
+
+
+def test_truncated_and_corrupted_files_raise_clear_errors(tmp_path):
+    raw = _good_checkpoint(tmp_path).read_bytes()
+    rng = np.random.default_rng(0)
+    bad = tmp_path / "bad.pt"
+    cases = [raw[:n] for n in (0, 10, len(raw) // 3, len(raw) // 2, len(raw) - 30)]
+    for _ in range(150):  # random byte corruptions anywhere in the archive
+        data = bytearray(raw)
+        for pos in rng.integers(0, len(data), size=int(rng.integers(1, 6))):
+            data[pos] = int(rng.integers(0, 256))
+        cases.append(bytes(data))
+    for data in cases:
+        bad.write_bytes(data)
+        try:
+            out = ember.load(bad)
+        except (RuntimeError, pickle.UnpicklingError):
+            continue
+        # a corruption that only touched tensor bytes loads, with the right structure
+        assert set(out) == {"a", "b"} and tuple(out["a"].shape) == (3, 4)
+
+
+def test_storage_shorter_than_its_tensor(tmp_path):
+    path = _good_checkpoint(tmp_path)
+    src = zipfile.ZipFile(path)
+    short = tmp_path / "short.pt"
+    with zipfile.ZipFile(short, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith("data/0"):
+                data = data[:8]
+            dst.writestr(info.filename, data)
+    with pytest.raises(RuntimeError, match="damaged"):
+        ember.load(short)
+
+
+def test_wrong_byte_order(tmp_path):
+    path = _good_checkpoint(tmp_path)
+    src = zipfile.ZipFile(path)
+    big = tmp_path / "big.pt"
+    with zipfile.ZipFile(big, "w") as dst:
+        for info in src.infolist():
+            data = b"big" if info.filename.endswith("byteorder") else src.read(info)
+            dst.writestr(info.filename, data)
+    with pytest.raises(RuntimeError, match="little-endian"):
+        ember.load(big)
+
+
+def test_save_killed_mid_write_leaves_old_checkpoint(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "ckpt.pt"
+    ember.save({"w": ember.ones(4)}, path)
+    script = f"""
+import os, signal, ember
+import ember.serialization as s
+real = s._write_record
+count = [0]
+def dying(zf, name, data):
+    real(zf, name, data)
+    count[0] += 1
+    if count[0] == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+s._write_record = dying
+ember.save({{"w": ember.zeros(1000)}}, {str(path)!r})
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+    assert proc.returncode == -signal_kill()
+    assert ember.load(path)["w"].tolist() == [1.0] * 4
+
+
+def signal_kill():
+    import signal
+
+    return signal.SIGKILL
+
+
+# -- safetensors ----------------------------------------------------------------------------------
+
+
+def test_safetensors_interchange(tmp_path):
+    from safetensors.numpy import load_file, save_file
+
+    tensors = {d: ember.tensor(sample(d)) for d in DTYPES if d not in ("complex128", "bfloat16")}
+    tensors["view"] = ember.arange(20.0).reshape(4, 5).t()  # saved as a contiguous copy
+    tensors["empty"] = ember.zeros(0, 3)
+    path = tmp_path / "e.safetensors"
+    ember.serialization.save_safetensors(tensors, path, metadata={"format": "pt"})
+    theirs = load_file(str(path))
+    assert set(theirs) == set(tensors)
+    for k, v in tensors.items():
+        np.testing.assert_array_equal(theirs[k], v.numpy())
+        assert theirs[k].dtype == v.numpy().dtype
+    assert ember.serialization.safetensors_metadata(path) == {"format": "pt"}
+    arrays = {d: sample(d) for d in DTYPES if d not in ("complex128", "bfloat16", "complex64")}
+    save_file(arrays, str(tmp_path / "t.safetensors"))
+    ours = ember.serialization.load_safetensors(tmp_path / "t.safetensors")
+    for k, v in arrays.items():
+        np.testing.assert_array_equal(ours[k].numpy(), v)
+    back = ember.serialization.load_safetensors(path)
+    for k, v in tensors.items():
+        np.testing.assert_array_equal(back[k].numpy(), v.numpy())
+    bf = {"b": ember.tensor(sample("bfloat16"))}
+    ember.serialization.save_safetensors(bf, tmp_path / "bf.safetensors")
+    np.testing.assert_array_equal(
+        ember.serialization.load_safetensors(tmp_path / "bf.safetensors")["b"].numpy(), bf["b"].numpy()
+    )
+    import safetensors.torch
+
+    tb = safetensors.torch.load_file(str(tmp_path / "bf.safetensors"))["b"]
+    assert tb.dtype == torch.bfloat16
+    np.testing.assert_array_equal(np_of(tb), bf["b"].numpy())
+
+
+def test_safetensors_damaged(tmp_path):
+    path = tmp_path / "x.safetensors"
+    ember.serialization.save_safetensors({"a": ember.ones(3)}, path)
+    raw = path.read_bytes()
+    for data in (raw[:5], raw[:12], b"\xff" * 8 + raw[8:], raw[:-4]):
+        path.write_bytes(data)
+        with pytest.raises(RuntimeError):
+            ember.serialization.load_safetensors(path)
+
+
+# -- resuming training ----------------------------------------------------------------------------
+
+
+class TinyNet(ember.nn.Module):
+    def __init__(self, seed=0):
+        super().__init__()
+        rng = np.random.default_rng(seed)
+        self.w1 = ember.nn.Parameter(ember.tensor(rng.standard_normal((4, 8)).astype(np.float32) * 0.5))
+        self.b1 = ember.nn.Parameter(ember.zeros(8))
+        self.w2 = ember.nn.Parameter(ember.tensor(rng.standard_normal((8, 1)).astype(np.float32) * 0.5))
+        self.register_buffer("seen", ember.zeros((), dtype=ember.int64))
+
+    def forward(self, x):
+        self.seen += x.shape[0]
+        return (x @ self.w1 + self.b1).tanh() @ self.w2
+
+
+@pytest.mark.parametrize("make_opt", [
+    lambda p: ember.optim.SGD(p, lr=0.05, momentum=0.9),
+    lambda p: ember.optim.Adam(p, lr=0.01, amsgrad=True),
+])
+def test_resumed_training_gives_the_same_losses(tmp_path, make_opt):
+    rng = np.random.default_rng(1)
+    x = ember.tensor(rng.standard_normal((32, 4)).astype(np.float32))
+    y = ember.tensor(rng.standard_normal((32, 1)).astype(np.float32))
+
+    def train(model, opt, steps):
+        losses = []
+        for _ in range(steps):
+            opt.zero_grad()
+            loss = ((model(x) - y) ** 2).mean()
+            loss.backward()
+            opt.step()
+            losses.append(float(loss))
+        return losses
+
+    model = TinyNet()
+    opt = make_opt(model.parameters())
+    straight = train(model, opt, 12)
+
+    model = TinyNet()
+    opt = make_opt(model.parameters())
+    first = train(model, opt, 5)
+    ember.save({"model": model.state_dict(), "optim": opt.state_dict()}, tmp_path / "ckpt.pt")
+    model2 = TinyNet(seed=99)
+    opt2 = make_opt(model2.parameters())
+    ckpt = ember.load(tmp_path / "ckpt.pt")
+    model2.load_state_dict(ckpt["model"])
+    opt2.load_state_dict(ckpt["optim"])
+    assert first + train(model2, opt2, 7) == straight
+    assert int(model2.seen) == 32 * 12

@@ -215,6 +215,7 @@ from ember.ops.sort import (  # noqa: E402
     sort,
     topk,
     unique,
+    unique_consecutive,
 )
 from ember import return_types  # noqa: E402
 from ember.ops.linalg import (  # noqa: E402
@@ -381,4 +382,17 @@ def numel(input: Tensor) -> int:
 
 
 from ember import nn, optim, serialization, utils  # noqa: E402  (they build on the ops above)
+from ember import accelerator, backends, cuda, hub, jit, version  # noqa: E402
+from ember._runtime import (  # noqa: E402
+    are_deterministic_algorithms_enabled,
+    compile,
+    get_float32_matmul_precision,
+    get_num_interop_threads,
+    get_num_threads,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    set_num_interop_threads,
+    set_num_threads,
+    use_deterministic_algorithms,
+)
 from ember.serialization import load, save  # noqa: E402

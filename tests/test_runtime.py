@@ -1,0 +1,104 @@
+"""Start-up queries and switches, answered as PyTorch answers them on a CPU-only machine."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import ember
+
+NO_GPU = not ember.cuda.is_available()
+
+SAME_ANSWER = [
+    "cuda.is_available()",
+    "cuda.device_count()",
+    "cuda.manual_seed(1)",
+    "cuda.manual_seed_all(1)",
+    "cuda.empty_cache()",
+    "cuda.memory_allocated()",
+    "cuda.max_memory_allocated()",
+    "cuda.memory_reserved()",
+    "cuda.is_initialized()",
+    "cuda.is_bf16_supported()",
+    "accelerator.is_available()",
+    "accelerator.current_accelerator()",
+    "accelerator.device_count()",
+    "backends.mps.is_available()",
+    "backends.mps.is_built()",
+    "backends.cudnn.benchmark",
+    "backends.cudnn.deterministic",
+    "backends.cudnn.enabled",
+    "backends.cudnn.allow_tf32",
+    "backends.cudnn.is_available()",
+    "backends.cuda.matmul.allow_tf32",
+    "version.cuda",
+    "get_float32_matmul_precision()",
+    "are_deterministic_algorithms_enabled()",
+    "is_deterministic_algorithms_warn_only_enabled()",
+]
+
+
+@pytest.mark.skipif(not NO_GPU, reason="compares with torch's CPU-only answers")
+@pytest.mark.parametrize("expr", SAME_ANSWER)
+def test_queries_answer_as_torch(expr):
+    ours = eval("ember." + expr)
+    theirs = eval("torch." + expr)
+    assert ours == theirs
+
+
+@pytest.mark.skipif(not NO_GPU, reason="needs a machine without a GPU")
+@pytest.mark.parametrize("expr", ["cuda.current_device()", "cuda.get_device_name()", "cuda.get_device_properties(0)"])
+def test_gpu_queries_raise_without_gpu(expr):
+    # torch's CPU-only build raises AssertionError ("not compiled with CUDA"); ember, which can
+    # use CUDA through CuPy, raises the RuntimeError a CUDA build raises without a GPU
+    with pytest.raises(RuntimeError, match="CUDA"):
+        eval("ember." + expr)
+
+
+def test_switches_are_stored():
+    for lib in (ember, torch):
+        lib.backends.cudnn.benchmark = True
+        lib.backends.cuda.matmul.allow_tf32 = True
+        assert lib.backends.cudnn.benchmark and lib.backends.cuda.matmul.allow_tf32
+        lib.backends.cudnn.benchmark = False
+        lib.backends.cuda.matmul.allow_tf32 = False
+        lib.set_float32_matmul_precision("high")
+        assert lib.get_float32_matmul_precision() == "high"
+        lib.set_float32_matmul_precision("highest")
+        lib.use_deterministic_algorithms(True, warn_only=True)
+        assert lib.are_deterministic_algorithms_enabled()
+        assert lib.is_deterministic_algorithms_warn_only_enabled()
+        lib.use_deterministic_algorithms(False)
+    with pytest.raises(RuntimeError):
+        ember.set_float32_matmul_precision("low")
+
+
+def test_thread_count_drives_blas():
+    before = ember.get_num_threads()
+    try:
+        ember.set_num_threads(1)
+        assert ember.get_num_threads() == 1
+        from threadpoolctl import threadpool_info
+
+        blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+        assert blas and all(i["num_threads"] == 1 for i in blas)
+    finally:
+        ember.set_num_threads(before)
+    with pytest.raises(RuntimeError):
+        ember.set_num_threads(0)
+
+
+def test_compile_and_jit_are_eager():
+    def f(x):
+        return x * 2
+
+    assert ember.compile(f) is f
+    assert ember.compile(mode="max-autotune")(f) is f
+    assert ember.jit.script(f) is f and ember.jit.trace(f, ember.ones(1)) is f
+    assert not ember.jit.is_scripting()
+
+
+def test_versions_and_hub():
+    assert isinstance(ember.__version__, str) and ember.version.__version__ == ember.__version__
+    with pytest.raises(RuntimeError, match="never downloads"):
+        ember.hub.load("pytorch/vision", "resnet18")

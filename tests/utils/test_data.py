@@ -4,6 +4,7 @@ and batching, worker processes and their faults."""
 from __future__ import annotations
 
 import collections
+import gc
 import multiprocessing
 import os
 import signal
@@ -329,7 +330,8 @@ def test_iterable_dataset_loader_errors():
 
 
 def _children():
-    return [p for p in multiprocessing.active_children()]
+    gc.collect()  # iterators kept alive by a traceback cycle shut their workers down here
+    return list(multiprocessing.active_children())
 
 
 @pytest.mark.parametrize("workers", [1, 3])

@@ -371,7 +371,7 @@ class _MultiProcessIter(_BaseIter):
             except (OSError, ValueError):
                 pass
         for w in self._workers:
-            w.join(timeout=5.0)
+            w.join(timeout=2.0)
             if w.is_alive():
                 w.terminate()
                 w.join(timeout=1.0)

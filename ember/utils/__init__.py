@@ -1,5 +1,5 @@
 """Utilities around the core: hooks (and, with their issues, data loading)."""
 
-from ember.utils import data, hooks
+from ember.utils import checkpoint, data, hooks
 
-__all__ = ["data", "hooks"]
+__all__ = ["checkpoint", "data", "hooks"]

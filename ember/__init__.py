@@ -210,6 +210,7 @@ from ember.ops.sort import (  # noqa: E402
     argsort,
     kthvalue,
     median,
+    mode,
     msort,
     nanmedian,
     sort,
@@ -224,8 +225,11 @@ from ember.ops.linalg import (  # noqa: E402
     addmv,
     baddbmm,
     bmm,
+    chain_matmul,
+    cross,
     dot,
     ger,
+    inner,
     kron,
     matmul,
     mm,
@@ -235,10 +239,12 @@ from ember.ops.linalg import (  # noqa: E402
     vdot,
 )
 from ember.ops.einsum import einsum, tensordot  # noqa: E402
-from ember.ops.decompositions import (  # noqa: E402
-    det,
+from ember.ops.decompositions import det  # noqa: E402
+from ember.ops.linalg_functions import (  # noqa: E402
     inverse,
+    logdet,
     matrix_power,
+    pinverse,
     torch_cholesky as cholesky,
     torch_qr as qr,
     torch_slogdet as slogdet,
@@ -383,6 +389,7 @@ def numel(input: Tensor) -> int:
 
 from ember import nn, optim, serialization, utils  # noqa: E402  (they build on the ops above)
 from ember import accelerator, backends, cuda, hub, jit, version  # noqa: E402
+from ember import _shared_memory  # noqa: E402,F401  (installs Tensor.share_memory_)
 from ember._runtime import (  # noqa: E402
     are_deterministic_algorithms_enabled,
     compile,

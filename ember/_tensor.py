@@ -289,6 +289,8 @@ class Tensor:
 
     @data.setter
     def data(self, other: Tensor) -> None:
+        for key in ("_base", "_view_version", "_view_meta"):
+            self.__dict__.pop(key, None)
         self._data = other._data
         self._dtype = other._dtype
         self._device = other._device

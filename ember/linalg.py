@@ -7,17 +7,22 @@ from ember.ops.decompositions import (  # noqa: F401
     eigh,
     eigvalsh,
     inv,
-    matrix_norm,
-    matrix_power,
-    multi_dot,
-    norm,
     qr,
     slogdet,
     solve,
     svd,
     svdvals,
+)
+from ember.ops.linalg import linalg_cross as cross  # noqa: F401
+from ember.ops.linalg import matmul  # noqa: F401
+from ember.ops.linalg_functions import (  # noqa: F401
+    lstsq,
+    matrix_norm,
+    matrix_power,
+    matrix_rank,
+    multi_dot,
+    norm,
+    pinv,
     vecdot,
 )
-from ember.ops.linalg import matmul  # noqa: F401
-from ember.ops.moments import vector_norm  # noqa: F401
 from ember.ops.moments import vector_norm  # noqa: F401

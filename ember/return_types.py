@@ -14,7 +14,7 @@ def _structseq(name: str, fields: tuple[str, ...]) -> type:
     base = namedtuple(name, fields)
 
     def __repr__(self) -> str:
-        body = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self))
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self, strict=True))
         return f"ember.return_types.{name}(\n{body})"
 
     cls = type(name, (base,), {"__slots__": (), "__repr__": __repr__, "n_fields": len(fields)})
@@ -33,4 +33,5 @@ topk = _structseq("topk", _VALUES_INDICES)
 cummax = _structseq("cummax", _VALUES_INDICES)
 cummin = _structseq("cummin", _VALUES_INDICES)
 kthvalue = _structseq("kthvalue", _VALUES_INDICES)
+mode = _structseq("mode", _VALUES_INDICES)
 aminmax = _structseq("aminmax", ("min", "max"))

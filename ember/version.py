@@ -9,12 +9,7 @@ debug = False
 def __getattr__(name: str):
     # asked for lazily: finding the CUDA version means importing CuPy
     if name == "cuda":
-        from ember.backend import cuda_is_available
+        from ember.backend import cuda_runtime_version
 
-        if not cuda_is_available():
-            return None
-        import cupy
-
-        v = cupy.cuda.runtime.runtimeGetVersion()
-        return f"{v // 1000}.{(v % 1000) // 10}"
+        return cuda_runtime_version()
     raise AttributeError(f"module 'ember.version' has no attribute {name!r}")

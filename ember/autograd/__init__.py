@@ -1,10 +1,10 @@
 """``ember.autograd``: the dynamic graph, the backward pass, custom Functions and grad modes."""
 
 from ember.autograd import functional, graph
+from ember.autograd import tensor_methods as _tensor_methods  # noqa: F401  (installs methods)
 from ember.autograd.anomaly_mode import detect_anomaly, set_detect_anomaly
 from ember.autograd.engine import backward, grad
 from ember.autograd.function import Function, FunctionCtx
-from ember.autograd.gradcheck import gradcheck, gradgradcheck
 from ember.autograd.grad_mode import (
     enable_grad,
     inference_mode,
@@ -13,7 +13,7 @@ from ember.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from ember.autograd import tensor_methods as _tensor_methods  # noqa: F401  (installs methods)
+from ember.autograd.gradcheck import gradcheck, gradgradcheck
 
 __all__ = [
     "Function",
@@ -28,6 +28,7 @@ __all__ = [
     "graph",
     "inference_mode",
     "is_grad_enabled",
+    "is_inference_mode_enabled",
     "no_grad",
     "set_detect_anomaly",
     "set_grad_enabled",

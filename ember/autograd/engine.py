@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import warnings
 
-from ember.backend import array_module
 from ember._tensor import Tensor, _wrap
 from ember.autograd import anomaly_mode
 from ember.autograd.graph import AccumulateGrad, edge_of
+from ember.backend import array_module
 
 # PyTorch warns once per process about ``backward(create_graph=True)``.
 _warned_create_graph = False
@@ -28,26 +28,30 @@ def _as_tuple(x):
 
 
 def _root_grads(outputs, grad_outputs, create_graph):
-    """Pair each output's edge with its incoming gradient (ones for scalars when none is given)."""
+    """Pair each output's edge with its incoming gradient (ones for scalars when none is given).
+
+    The checks run in PyTorch's order: every gradient first, then whether each output is in a
+    graph at all."""
     from ember._factories import ones_like
 
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
     if len(grad_outputs) != len(outputs):
         raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
-    roots, grads = [], []
-    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+    grads = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs, strict=True)):
         if not isinstance(out, Tensor):
             raise TypeError(f"expected a Tensor as output {i}, got {type(out).__name__}")
         if g is None:
-            if out._requires_grad and out.numel() != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if not (out._dtype.is_floating_point or out._dtype.is_complex):
-                raise RuntimeError(
-                    "grad can be implicitly created only for real scalar outputs but got "
-                    f"{out._dtype}"
-                )
-            g = ones_like(out)
+            if out._requires_grad:
+                if out.numel() != 1:
+                    raise RuntimeError("grad can be implicitly created only for scalar outputs")
+                if not out._dtype.is_floating_point:
+                    raise RuntimeError(
+                        "grad can be implicitly created only for real scalar outputs but got "
+                        f"{out._dtype}"
+                    )
+                g = ones_like(out)
         elif not isinstance(g, Tensor):
             raise TypeError(
                 f"gradients can be either Tensors or None, but got {type(g).__name__}"
@@ -57,17 +61,18 @@ def _root_grads(outputs, grad_outputs, create_graph):
                 f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
                 f"has a shape of {out.shape}."
             )
-        elif g._dtype is not out._dtype:
-            g = g.to(out._dtype)
+        grads.append(g)
+    roots = []
+    for i, (out, g) in enumerate(zip(outputs, grads, strict=True)):
         edge = edge_of(out)
         if edge[0] is None:
             raise RuntimeError(
                 f"element {i} of tensors does not require grad and does not have a grad_fn"
             )
-        if not create_graph:
-            g = g.detach()
+        if g._dtype is not out._dtype:
+            g = g.to(out._dtype)
+        grads[i] = g if create_graph else g.detach()
         roots.append(edge)
-        grads.append(g)
     return roots, grads
 
 
@@ -144,7 +149,7 @@ def _run_graph(roots, grads, retain_graph, create_graph, stops, captures):
     needed = None if stops is None else _needed(order, stops, captures)
     captured = None if captures is None else [None] * len(captures)
     buffers = {}
-    for (node, nr), g in zip(roots, grads):
+    for (node, nr), g in zip(roots, grads, strict=True):
         buf = buffers.get(node)
         if buf is None:
             buf = buffers[node] = [None] * node.num_outputs
@@ -171,7 +176,7 @@ def _run_graph(roots, grads, retain_graph, create_graph, stops, captures):
             results = anomaly_mode.run_node(node, buf, create_graph)
         else:
             results = node._run(buf, create_graph)
-        for (child, nr), g in zip(node.next_functions, results):
+        for (child, nr), g in zip(node.next_functions, results, strict=False):
             if child is None or g is None:
                 continue
             cbuf = buffers.get(child)
@@ -273,7 +278,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     stops = {node for node, _ in captures}
     captured = _execute(roots, grads, retain_graph, create_graph, stops, captures)
     result = []
-    for i, (t, slot) in enumerate(zip(inputs, slots)):
+    for i, (t, slot) in enumerate(zip(inputs, slots, strict=True)):
         g = captured[slot]
         if g is None:
             if materialize_grads:

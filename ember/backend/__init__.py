@@ -62,3 +62,25 @@ def raise_no_cuda():
         "CUDA is not available: ember found no usable GPU (the cuda backend needs CuPy and an "
         "NVIDIA driver). Use device='cpu', or check ember.cuda.is_available() first."
     )
+
+
+def cuda_runtime_version() -> str | None:
+    """The CUDA runtime's version as ``"12.4"``, or None without a usable GPU."""
+    if not cuda_is_available():
+        return None
+    v = _cuda_module().xp.cuda.runtime.runtimeGetVersion()
+    return f"{v // 1000}.{(v % 1000) // 10}"
+
+
+def cupy_installed() -> bool:
+    """Whether CuPy can be imported (without importing it)."""
+    import importlib.util
+
+    return importlib.util.find_spec("cupy") is not None
+
+
+def cuda_memory_pool():
+    """CuPy's default memory pool, or None without a usable GPU."""
+    if not cuda_is_available():
+        return None
+    return _cuda_module().xp.get_default_memory_pool()

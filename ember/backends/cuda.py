@@ -14,8 +14,6 @@ matmul = _MatmulFlags()
 
 
 def is_built() -> bool:
-    try:
-        import cupy  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    from ember.backend import cupy_installed
+
+    return cupy_installed()

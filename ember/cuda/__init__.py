@@ -92,11 +92,7 @@ def seed_all() -> None:
 
 
 def _pool():
-    if not is_available():
-        return None
-    import cupy
-
-    return cupy.get_default_memory_pool()
+    return _backend.cuda_memory_pool()
 
 
 def empty_cache() -> None:

@@ -11,8 +11,7 @@ from __future__ import annotations
 from ember import _dtype
 from ember._tensor import Tensor, _cast_array, _wrap
 from ember.backend import array_module
-from ember.ops._util import _TYPE_NAMES, check_same_device, promote
-from ember.ops.elementwise import (
+from ember.ops._pointwise import (
     fit,
     inplace,
     number,
@@ -22,6 +21,7 @@ from ember.ops.elementwise import (
     store_out,
     unsupported,
 )
+from ember.ops._util import _TYPE_NAMES, check_same_device, promote
 
 _bool = _dtype.bool
 _NUMBER = (int, float, complex)

@@ -1,34 +1,27 @@
-"""The matrix functions of ``ember.linalg``: inv, det, slogdet, solve, matrix norms and the
+"""The matrix primitives of ``ember.linalg``: inv, det, slogdet, solve and the
 decompositions svd, qr, cholesky and eigh, each batched over leading dims, with gradients.
 
 Forwards call ``xp.linalg`` (LAPACK).  Matrices come back in PyTorch's layout, column-major
 within each matrix as LAPACK leaves them: ``inv`` and ``svd`` get it for free by factoring the
 transpose, the others with one copy of the result.  Backwards are the standard
-matrix-calculus formulas written with ember ops, so they differentiate again.  Singular values
-or eigenvalues that feed a gradient only through ``svdvals`` / ``eigvalsh`` keep their
-singular vectors as constants beside the node (PyTorch computes them there too).
+matrix-calculus formulas written with ember ops, so they differentiate again.  ``svdvals`` /
+``eigvalsh`` run the full decomposition only when a gradient is wanted (PyTorch does the
+same), so that their gradients differentiate again.
 """
 
 from __future__ import annotations
 
-import math
-
-from ember import _dtype
-from ember._tensor import Tensor, _empty_strided, _wrap, _wrap_dim, contiguous_strides
+from ember._tensor import Tensor, _empty_strided, _wrap, contiguous_strides
 from ember.autograd import grad_mode
 from ember.autograd.function import Primitive
 from ember.backend import array_module
-from ember.ops._util import _TYPE_NAMES, cast, sum_to_shape
+from ember.ops._util import _TYPE_NAMES, sum_to_shape
 from ember.ops.linalg import broadcast_error, matmul
-from ember.ops.moments import vector_norm
 from ember.return_types import _structseq
 
 linalg_slogdet = _structseq("linalg_slogdet", ("sign", "logabsdet"))
-slogdet_result = _structseq("slogdet", ("sign", "logabsdet"))
 linalg_svd = _structseq("linalg_svd", ("U", "S", "Vh"))
-svd_result = _structseq("svd", ("U", "S", "V"))
 linalg_qr = _structseq("linalg_qr", ("Q", "R"))
-qr_result = _structseq("qr", ("Q", "R"))
 linalg_eigh = _structseq("linalg_eigh", ("eigenvalues", "eigenvectors"))
 
 
@@ -264,30 +257,6 @@ def _svd_grad(u, s, vh, gu, gs, gvh):
     return ga
 
 
-class _Svdvals(Primitive):
-    save_inputs = False
-
-    def name(self) -> str:
-        return "LinalgSvdBackward0"
-
-    @staticmethod
-    def forward(ctx, a, vectors):
-        xp = array_module(a)
-        try:
-            if not vectors:
-                return _tidy(xp.linalg.svd(a, compute_uv=False))
-            u_t, s, vh_t = xp.linalg.svd(_mT(a), full_matrices=False)
-        except xp.linalg.LinAlgError:
-            raise LinAlgError("linalg.svd: The algorithm failed to converge.") from None
-        ctx.vectors = (_mT(vh_t), _mT(u_t))
-        return _tidy(s)
-
-    @staticmethod
-    def backward(ctx, grad):
-        u, vh = (_wrap(x, grad._dtype, grad._device) for x in ctx.vectors)
-        return matmul(u * grad.unsqueeze(-2), vh)
-
-
 class LinalgEigh(Primitive):
     save_inputs = False
     save_output = True
@@ -312,30 +281,6 @@ class LinalgEigh(Primitive):
             vtgv = matmul(v.mT, grad_v)
             inner = inner + matmul(v, (vtgv - vtgv.mT) / e * 0.5)
         return matmul(inner, v.mT)
-
-
-class _Eigvalsh(Primitive):
-    save_inputs = False
-
-    def name(self) -> str:
-        return "LinalgEighBackward0"
-
-    @staticmethod
-    def forward(ctx, a, uplo, vectors):
-        xp = array_module(a)
-        try:
-            if not vectors:
-                return _tidy(xp.linalg.eigvalsh(a, UPLO=uplo))
-            w, v = xp.linalg.eigh(a, UPLO=uplo)
-        except xp.linalg.LinAlgError:
-            raise LinAlgError("linalg.eigh: The algorithm failed to converge.") from None
-        ctx.vectors = v
-        return _tidy(w)
-
-    @staticmethod
-    def backward(ctx, grad):
-        v = _wrap(ctx.vectors, grad._dtype, grad._device)
-        return matmul(v * grad.unsqueeze(-2), v.mT)
 
 
 class LinalgCholeskyEx(Primitive):
@@ -523,7 +468,14 @@ def _needs_vectors(A: Tensor) -> bool:
 def svdvals(A: Tensor, *, driver=None) -> Tensor:
     """The singular values of each matrix of ``A``, in descending order."""
     _check_matrix("linalg.svdvals", A, square=False)
-    return _Svdvals.apply(A, vectors=_needs_vectors(A))
+    if _needs_vectors(A):  # the gradient needs the singular vectors: PyTorch's route too
+        return LinalgSvd.apply(A, full_matrices=False)[1]
+    xp = array_module(A._data)
+    try:
+        s = xp.linalg.svd(A._data, compute_uv=False)
+    except xp.linalg.LinAlgError:
+        raise LinAlgError("linalg.svd: The algorithm failed to converge.") from None
+    return _wrap(_tidy(s), A._dtype, A._device)
 
 
 def qr(A: Tensor, mode: str = "reduced"):
@@ -566,172 +518,11 @@ def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
     """The eigenvalues of each symmetric matrix, ascending."""
     _check_matrix("linalg.eigvalsh", A)
     _check_uplo(UPLO)
-    return _Eigvalsh.apply(A, uplo=UPLO, vectors=_needs_vectors(A))
-
-
-# -- norms -----------------------------------------------------------------------------------
-
-_MATRIX_ORDS = ("fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf)
-
-
-def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None):
-    """A matrix norm of each matrix of ``A`` (the matrices span ``dim``).
-
-    ``ord``: ``'fro'`` (default), ``'nuc'`` (sum of singular values), ``2`` / ``-2`` (largest /
-    smallest singular value), ``1`` / ``-1`` (max / min column abs-sum), ``inf`` / ``-inf``
-    (max / min row abs-sum).
-    """
-    _check_matrix("linalg.matrix_norm", A, square=False)
-    if ord not in _MATRIX_ORDS:
-        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
-    if dtype is not None:
-        A = cast(A, dtype)
-    nd = A.ndim
-    d0, d1 = (_wrap_dim(d, nd) for d in dim)
-    if d0 == d1:
-        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({d0}, {d1})")
-    if ord == "fro":
-        return vector_norm(A, 2, (d0, d1), keepdim)
-    if ord in ("nuc", 2, -2):
-        moved = A if (d0, d1) == (nd - 2, nd - 1) else A.movedim((d0, d1), (-2, -1))
-        if moved.numel() == 0:
-            out = moved.new_zeros(moved.shape[:-2])
-        else:
-            s = svdvals(moved)
-            out = s.sum(-1) if ord == "nuc" else s.amax(-1) if ord == 2 else s.amin(-1)
-        if keepdim:  # PyTorch's layout: the kept dims are appended, then moved into place
-            out = out.unsqueeze(-1).unsqueeze(-1).movedim((-2, -1), (d0, d1))
-        return out
-    if ord in (math.inf, -math.inf):
-        d0, d1 = d1, d0
-    sums = A.abs().sum(d0, keepdim=keepdim)
-    if not keepdim and d1 > d0:
-        d1 -= 1
-    return sums.amax(d1, keepdim=keepdim) if ord > 0 else sums.amin(d1, keepdim=keepdim)
-
-
-def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """A vector or matrix norm, chosen as ``torch.linalg.norm`` chooses.
-
-    With ``ord=None`` it is the 2-norm of ``A`` flattened (or over ``dim``).  Otherwise a 2-D
-    ``A`` (or a 2-tuple ``dim``) gets a matrix norm and a 1-D ``A`` (or an int ``dim``) a
-    vector norm.
-    """
-    if isinstance(dim, int):
-        dim = (dim,)
-    if ord is not None:
-        if dim is None:
-            if A.ndim not in (1, 2):
-                raise RuntimeError(
-                    "linalg.norm: If dim is not specified but ord is, the input must be 1D or "
-                    f"2D. Got {A.ndim}D."
-                )
-            if A.ndim == 2:
-                return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
-        elif len(dim) == 2:
-            return matrix_norm(A, ord, dim, keepdim, dtype=dtype)
-        return vector_norm(A, ord, dim, keepdim, dtype=dtype)
-    return vector_norm(A, 2, dim, keepdim, dtype=dtype)
-
-
-# -- composites --------------------------------------------------------------------------------
-
-
-def matrix_power(A: Tensor, n: int) -> Tensor:
-    """``A`` multiplied by itself ``n`` times (``n < 0`` uses the inverse, ``n = 0`` identity)."""
-    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
-        raise RuntimeError(
-            "linalg.matrix_power: A must be batches of square matrices, but they are "
-            f"{A.shape[-2] if A.ndim > 1 else 1} by {A.shape[-1] if A.ndim else 1} matrices"
-        )
-    if n == 0:
-        xp = array_module(A._data)
-        eye = xp.broadcast_to(xp.eye(A.shape[-1], dtype=A._dtype.np), A.shape).copy()
-        return _wrap(eye, A._dtype, A._device)
-    if n == 1:
-        return A.clone()
-    if n < 0:
-        A, n = inv(A), -n
-    result = None
-    while n:  # binary powering: log2(n) products
-        if n & 1:
-            result = A if result is None else matmul(result, A)
-        n >>= 1
-        if n:
-            A = matmul(A, A)
-    return result
-
-
-def multi_dot(tensors) -> Tensor:
-    """The product of a chain of matrices; the first may be a row vector, the last a column."""
-    tensors = list(tensors)
-    if len(tensors) < 2:
-        raise RuntimeError(
-            f"multi_dot(): expected at least 2 tensors but got {len(tensors)}"
-        )
-    for i, t in enumerate(tensors):
-        ok = t.ndim == 2 or (t.ndim == 1 and i in (0, len(tensors) - 1))
-        if not ok:
-            raise RuntimeError(
-                f"multi_dot(): tensor {i} must be 2D but got {t.ndim}D"
-                if 0 < i < len(tensors) - 1
-                else f"multi_dot(): the {'first' if i == 0 else 'last'} tensor must be 1D or "
-                f"2D but got {t.ndim}D"
-            )
-    out = tensors[0]
-    for t in tensors[1:]:
-        out = matmul(out, t)
-    return out
-
-
-def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
-    """Dot products of vectors along ``dim`` (batch dims broadcast); real dtypes."""
-    if x.is_complex() or y.is_complex():
-        raise NotImplementedError("ember.linalg.vecdot supports real tensors only")
-    return (x * y).sum(dim)
-
-
-# -- the older torch.* spellings -----------------------------------------------------------------
-
-
-def inverse(input: Tensor) -> Tensor:
-    """``torch.inverse``: the same as ``linalg.inv``."""
-    return inv(input)
-
-
-def torch_slogdet(input: Tensor):
-    """``torch.slogdet``: ``linalg.slogdet`` under its older name."""
-    return slogdet_result(*slogdet(input))
-
-
-def torch_svd(input: Tensor, some: bool = True, compute_uv: bool = True):
-    """``torch.svd``: ``(U, S, V)`` with ``V`` (not ``Vh``); ``some`` gives reduced factors."""
-    if not compute_uv:
-        s = svdvals(input)
-        m, n = input.shape[-2], input.shape[-1]
-        xp = array_module(input._data)
-        batch, dt = tuple(input.shape[:-2]), input._dtype
-        u = _wrap(xp.zeros(batch + (m, m), dt.np), dt, input._device)
-        v = _wrap(_mT(xp.zeros(batch + (n, n), dt.np)), dt, input._device)  # PyTorch's layouts
-        return svd_result(u, s, v)
-    u, s, vh = svd(input, full_matrices=not some)
-    return svd_result(u, s, vh.mT)
-
-
-def torch_qr(input: Tensor, some: bool = True):
-    """``torch.qr``: ``linalg.qr`` with ``some`` choosing reduced (default) or complete."""
-    return qr_result(*qr(input, "reduced" if some else "complete"))
-
-
-def torch_cholesky(input: Tensor, upper: bool = False) -> Tensor:
-    """``torch.cholesky`` (deprecated in PyTorch in favour of ``linalg.cholesky``)."""
-    return cholesky(input, upper=upper)
-
-
-Tensor.inverse = inverse
-Tensor.det = det
-Tensor.slogdet = torch_slogdet
-Tensor.svd = torch_svd
-Tensor.qr = torch_qr
-Tensor.cholesky = torch_cholesky
-Tensor.matrix_power = matrix_power
+    if _needs_vectors(A):  # the gradient needs the eigenvectors: PyTorch's route too
+        return LinalgEigh.apply(A, uplo=UPLO)[0]
+    xp = array_module(A._data)
+    try:
+        w = xp.linalg.eigvalsh(A._data, UPLO=UPLO)
+    except xp.linalg.LinAlgError:
+        raise LinAlgError("linalg.eigh: The algorithm failed to converge.") from None
+    return _wrap(_tidy(w), A._dtype, A._device)

@@ -15,7 +15,7 @@ import functools
 import string
 
 from ember import _dtype
-from ember._tensor import Tensor, _wrap_dim
+from ember._tensor import Tensor, _wrap_dim, contiguous_strides
 from ember.autograd.function import Primitive
 from ember.backend import array_module
 from ember.ops._util import _TYPE_NAMES
@@ -109,6 +109,12 @@ def _run(equation: str, arrays) -> object:
     # back as a view of the input: ours is a row-major array of its own.
     if not out.flags.c_contiguous or any(xp.may_share_memory(out, a) for a in arrays):
         return out.copy()
+    # NumPy calls an array with odd strides on its size-1 dims contiguous; PyTorch's strides
+    # there are the row-major ones, which a copy gives.
+    if 1 in out.shape and out.ndim > 1:
+        item = out.itemsize
+        if tuple(st // item for st in out.strides) != contiguous_strides(out.shape):
+            return out.copy()
     return out
 
 

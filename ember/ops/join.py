@@ -36,8 +36,10 @@ from ember.ops.reduce import dense
 
 def _join_inputs(name: str, tensors) -> list[Tensor]:
     """The tensor list of cat/stack, with PyTorch's TypeErrors for anything else."""
-    if type(tensors) is not list and type(tensors) is not tuple and (
-        isinstance(tensors, Tensor) or not isinstance(tensors, Sequence)
+    if (
+        type(tensors) is not list
+        and type(tensors) is not tuple
+        and (isinstance(tensors, Tensor) or not isinstance(tensors, Sequence))
     ):
         raise TypeError(
             f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
@@ -63,7 +65,7 @@ def _cast_all(tensors, dt) -> list[Tensor]:
     first = tensors[0]
     out = []
     for t in tensors:
-        if t._device != first._device:
+        if t._device is not first._device:
             check_same_device(first, t)
         out.append(t if t._dtype is dt else cast(t, dt))
     return out
@@ -139,24 +141,26 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     d = _wrap_dim(dim, ndim)
     shape = ref._data.shape
-    for i, t in enumerate(tensors):
+    for t in kept:
         s = t._data.shape
-        if t is ref or _is_legacy_empty(t._data):
-            continue
-        if len(s) != ndim:
-            raise RuntimeError(
-                f"Tensors must have same number of dimensions: got {ndim} and {len(s)}"
-            )
-        for j in range(ndim):
-            if j != d and s[j] != shape[j]:
-                raise RuntimeError(
-                    f"Sizes of tensors must match except in dimension {d}. Expected size "
-                    f"{shape[j]} but got size {s[j]} for tensor number {i} in the list."
-                )
+        if s != shape and (len(s) != ndim or s[:d] != shape[:d] or s[d + 1 :] != shape[d + 1 :]):
+            _cat_shape_error(next(i for i, u in enumerate(tensors) if u is t), s, shape, d)
     dt = _common_dtype(tensors)
     fmt = _output_format(kept) if kept else contiguous_format
     r = Cat.apply(*_cast_all(tensors, dt), dim=d, fmt=fmt)
     return r if out is None else store_out(out, r)
+
+
+def _cat_shape_error(i: int, s, shape, d: int):
+    if len(s) != len(shape):
+        raise RuntimeError(
+            f"Tensors must have same number of dimensions: got {len(shape)} and {len(s)}"
+        )
+    j = next(j for j in range(len(s)) if j != d and s[j] != shape[j])
+    raise RuntimeError(
+        f"Sizes of tensors must match except in dimension {d}. Expected size {shape[j]} but "
+        f"got size {s[j]} for tensor number {i} in the list."
+    )
 
 
 concat = cat
@@ -343,14 +347,15 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None) -> Ten
     if repeats is None:
         counts = input
         return _interleave_index(counts, counts._data.shape[0], output_size)
-    flat = dim is None
-    n = (
-        input._data.size
-        if flat
-        else input._data.shape[_wrap_dim(dim, input._data.ndim)]
-        if input._data.ndim
-        else 1
-    )
+    if dim is not None and input._data.ndim == 0:
+        if isinstance(repeats, Tensor):
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        _wrap_dim(_wrap_dim(dim, 0) + 1, 0)  # PyTorch unsqueezes after dim first
+    flat = dim is None or input._data.ndim == 0
+    if flat:
+        n = input._data.size
+    else:
+        n = input._data.shape[_wrap_dim(dim, input._data.ndim)]
     if isinstance(repeats, Tensor):
         if repeats._data.ndim == 0 or repeats._data.size == 1 and repeats._data.ndim == 1:
             repeats = int(repeats.item())

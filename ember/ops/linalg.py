@@ -11,9 +11,10 @@ beyond the dtype comparison.
 from __future__ import annotations
 
 import math
+import warnings
 
 from ember import _dtype
-from ember._tensor import Tensor, _empty_strided, _wrap, contiguous_strides
+from ember._tensor import Tensor, _empty_strided, contiguous_strides
 from ember.autograd import grad_mode
 from ember.autograd.function import Primitive
 from ember.backend import array_module
@@ -199,6 +200,10 @@ class _AddProduct(Primitive):
     @staticmethod
     def forward(ctx, c, a, b, beta, alpha):
         ctx.params = (c.shape, beta, alpha)
+        dt = a.dtype
+        if dt.itemsize == 2 and dt.kind in "fV":  # one rounding at the end, as PyTorch does
+            c, a, b = c.astype(_np_float32), a.astype(_np_float32), b.astype(_np_float32)
+            return _AddProduct.forward(ctx, c, a, b, beta, alpha).astype(dt)
         out = ctx._product(a, b)
         if alpha != 1:
             out *= alpha
@@ -658,6 +663,108 @@ def trace(input: Tensor) -> Tensor:
     return Trace.apply(input, dtype=dt)
 
 
+class LinalgCross(Primitive):
+    @staticmethod
+    def saved_mask(needs):
+        return (needs[1], needs[0])
+
+    @staticmethod
+    def forward(ctx, a, b, dim):
+        xp = array_module(a)
+        ctx.params = (a.shape, b.shape, dim)
+        out = xp.cross(a, b, axis=dim)
+        if not out.size:
+            return _empty_strided(xp, out.shape, contiguous_strides(out.shape), out.dtype)
+        # NumPy moves the result's vector dim back into place as a view; ours is row-major.
+        return out if out.flags.c_contiguous else xp.ascontiguousarray(out)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        sa, sb, dim = ctx.params
+        ga = sum_to_shape(LinalgCross.apply(b, grad, dim=dim), sa) if need_a else None
+        gb = sum_to_shape(LinalgCross.apply(grad, a, dim=dim), sb) if need_b else None
+        return ga, gb
+
+
+def _cross(name: str, input: Tensor, other: Tensor, dim: int) -> Tensor:
+    _require_tensors(name, ("input", input), ("other", other))
+    if input.ndim != other.ndim:
+        raise RuntimeError(f"{name}: inputs must have the same number of dimensions.")
+    if input._dtype is not other._dtype:
+        raise _scalar_type_error(input, other)
+    nd = input.ndim
+    if not -nd <= dim < nd:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})"
+        )
+    n, m = input.shape[dim], other.shape[dim]
+    if n != 3 or m != 3:
+        raise RuntimeError(
+            f"{name}: inputs dimension {dim} must have length 3. Got {n} and {m}"
+        )
+    error = broadcast_error(input.shape, other.shape)
+    if error is not None:
+        raise error
+    check_same_device(input, other)
+    return LinalgCross.apply(input, other, dim=dim % nd)
+
+
+def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
+    """Cross product of 3-vectors along ``dim`` (size 3 in both); other dims broadcast."""
+    return _cross("linalg.cross", input, other, dim)
+
+
+def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
+    """``torch.cross``: ``linalg.cross``, except that ``dim=None`` picks the first dim of size 3
+    (PyTorch's deprecated default) instead of the last."""
+    if dim is None:
+        sizes = list(input.shape) if isinstance(input, Tensor) else []
+        if 3 not in sizes:
+            raise RuntimeError("no dimension of size 3 in input")
+        dim = sizes.index(3)
+    return _cross("linalg.cross", input, other, dim)
+
+
+def inner(input: Tensor, other: Tensor) -> Tensor:
+    """Dot products over the last dim: the result holds ``input``'s other dims, then ``other``'s.
+
+    A 0-dim operand multiplies the other elementwise.
+    """
+    _require_tensors("inner", ("input", input), ("other", other))
+    if input.ndim == 0 or other.ndim == 0:
+        return input * other
+    if input.shape[-1] != other.shape[-1]:
+        raise RuntimeError(
+            "inner() the last dimension must match on both input tensors but got shapes "
+            f"{list(input.shape)} and {list(other.shape)}"
+        )
+    if input._dtype is not other._dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    if other.ndim == 1:
+        return matmul(input, other)
+    k = other.shape[-1]
+    out = matmul(input, other.reshape(-1, k).mT)
+    return out.reshape(tuple(input.shape[:-1]) + tuple(other.shape[:-1]))
+
+
+def chain_matmul(*matrices) -> Tensor:
+    """``torch.chain_matmul`` (deprecated): the product of two or more matrices."""
+    from ember.ops.linalg_functions import multi_dot
+
+    warnings.warn(
+        "torch.chain_matmul is deprecated and will be removed in a future PyTorch release. "
+        "Use torch.linalg.multi_dot instead.",
+        UserWarning,
+        stacklevel=2,
+    )
+    for t in matrices:
+        if t.ndim != 2:
+            raise RuntimeError(f"Tensor dimension is {t.ndim}, expected 2 instead.")
+    return matrices[0].clone() if len(matrices) == 1 else multi_dot(matrices)
+
+
 def _matmul_operator(self, other):
     if not isinstance(other, Tensor):
         return NotImplemented
@@ -699,3 +806,5 @@ Tensor.baddbmm_ = _inplace(baddbmm)
 Tensor.addbmm_ = _inplace(addbmm)
 Tensor.kron = kron
 Tensor.trace = trace
+Tensor.inner = inner
+Tensor.cross = cross

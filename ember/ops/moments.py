@@ -56,7 +56,6 @@ def _moments(ctx, a, dims, correction, keepdim, name):
     return dense(var.astype(real, copy=False), xp), dense(m.astype(out_dtype, copy=False), xp)
 
 
-
 def _var_grad(x: Tensor, grad: Tensor, ctx) -> Tensor:
     """``d var / d x`` applied to ``grad`` (shaped like the variance)."""
     scale = 2.0 / ctx.dof if ctx.dof > 0 else _INF
@@ -204,12 +203,16 @@ class LinalgVectorNorm(Primitive):
         ord, dims, keepdim = ctx.ord, ctx.dims, ctx.keepdim
         xd = x._data
         xp = array_module(xd)
-        if ord == 0:
-            return const(xp.zeros(xd.shape, xd.dtype), x)
+        if ord == 0:  # piecewise constant: PyTorch leaves the gradient undefined (None)
+            return None
         if ord == 1:
             return restore_dims(grad, xd.shape, dims, keepdim) * const(_sgn(xd, xp), x)
         if ord in (_INF, -_INF):
-            nd = norm._data if keepdim or not dims else norm._data.reshape(kept_shape(xd.shape, dims))
+            nd = (
+                norm._data
+                if keepdim or not dims
+                else norm._data.reshape(kept_shape(xd.shape, dims))
+            )
             mask = xp.abs(xd) == nd
             with xp.errstate(invalid="ignore", divide="ignore"):
                 weight = _sgn(xd, xp) * (mask / mask.sum(axis=dims, keepdims=True))
@@ -252,7 +255,9 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
     if dt is not x._dtype:
         x = cast(x, dt)
     if isinstance(ord, str | complex):
-        raise TypeError(f"linalg.vector_norm(): argument 'ord' must be a number, not {type(ord).__name__}")
+        raise TypeError(
+            f"linalg.vector_norm(): argument 'ord' must be a number, not {type(ord).__name__}"
+        )
     shape = x._data.shape
     dims = reduction_dims(dim, len(shape))
     if (ord < 0 or ord == _INF) and 0 in (shape[d] for d in dims):
@@ -270,7 +275,9 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     if p == "fro":
         p = 2
     elif isinstance(p, str):
-        raise NotImplementedError(f"norm(p={p!r}) needs matrix norms, which ember does not have yet")
+        raise NotImplementedError(
+            f"norm(p={p!r}) needs matrix norms, which ember does not have yet"
+        )
     if p is None:
         p = 2
     return vector_norm(input, p, dim, keepdim, dtype=dtype)

@@ -19,8 +19,9 @@ from ember._tensor import Tensor, _wrap
 from ember.autograd.function import Primitive
 from ember.backend import array_module
 from ember.ops import _special
+from ember.ops._pointwise import copy_array, dense, fit, inplace, store_out, unsupported
 from ember.ops._util import _TYPE_NAMES, cast
-from ember.ops.elementwise import copy_array, dense, fit, inplace, store_out, unsupported, where
+from ember.ops.elementwise import where
 
 _bool = _dtype.bool
 _HALF = (_dtype.float16.np, _dtype.bfloat16.np)

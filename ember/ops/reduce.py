@@ -10,6 +10,7 @@ std, norms), ``softmax`` (logsumexp, softmax), ``scan`` (cumsum...) and ``sort``
 
 from __future__ import annotations
 
+import builtins
 import math
 
 from ember import _dtype, return_types
@@ -31,6 +32,10 @@ _ALL_DIMS = [tuple(range(n)) for n in range(65)]
 # -- shared helpers ---------------------------------------------------------------------------
 
 
+def _is_int(d) -> bool:
+    return type(d) is int or (isinstance(d, int) and not isinstance(d, bool))
+
+
 def reduction_dims(dim, ndim: int) -> tuple[int, ...]:
     """``dim`` as the sorted tuple of dims to reduce.
 
@@ -39,9 +44,11 @@ def reduction_dims(dim, ndim: int) -> tuple[int, ...]:
     """
     if dim is None:
         return _ALL_DIMS[ndim]
-    if isinstance(dim, int):
+    if type(dim) is int:
         d = _wrap_dim(dim, ndim)
         return (d,) if ndim else ()
+    if not isinstance(dim, tuple | list) or not builtins.all(_is_int(d) for d in dim):
+        raise TypeError(f"argument 'dim' must be tuple of ints, not {type(dim).__name__}")
     dims = normalize_dims(dim, ndim)
     if not dims or not ndim:
         return _ALL_DIMS[ndim]
@@ -157,9 +164,7 @@ def scatter_back(ctx, grad: Tensor, accumulate: bool = False) -> Tensor:
         return grad
     if not ctx.keepdim:
         grad = grad.reshape(ctx.index.shape)
-    return Scatter.apply(
-        grad, index=ctx.index, dim=ctx.dim, shape=ctx.shape, accumulate=accumulate
-    )
+    return Scatter.apply(grad, index=ctx.index, dim=ctx.dim, shape=ctx.shape, accumulate=accumulate)
 
 
 def evenly_distribute(grad: Tensor, x: Tensor, value: Tensor, dims, keepdim: bool) -> Tensor:
@@ -277,7 +282,8 @@ class Prod(Primitive):
         out = g * (y / safe)
         lone = zero & (zero.sum(axis=dims, keepdims=True) == 1)
         if lone.any():
-            others = prod(x * const(~lone, x) + const(lone, x), dims, keepdim=True)
+            patched = x * const(~lone, x) + const(lone, x)
+            others = Prod.apply(patched, dims=dims, keepdim=True, dtype=x._dtype)
             out = out + g * others * const(lone, x)
         return out
 
@@ -329,7 +335,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
 
 def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Mean over ``dim`` of the entries that are not NaN."""
-    dt = input._dtype if dtype is None else dtype
+    dt = input._dtype
     if not (dt.is_floating_point or dt.is_complex):
         raise RuntimeError(
             "nanmean(): expected input to have floating point or complex dtype but got "
@@ -345,7 +351,7 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Te
 
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Product over ``dim`` (an int, or None for all); integers and bools give int64."""
-    if dim is not None and not isinstance(dim, int | tuple):
+    if dim is not None and (not isinstance(dim, int) or isinstance(dim, bool)):
         raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
     dims = reduction_dims(dim, input._data.ndim)
     if dtype is None:
@@ -423,17 +429,25 @@ class _MinDim(_MaxDim):
     _arg = "argmin"
 
 
+def _not_implemented(kernel: str, dt) -> NotImplementedError:
+    return NotImplementedError(f"\"{kernel}\" not implemented for '{_type_name(dt)}'")
+
+
 def _extreme(name, all_cls, dim_cls, tuple_cls, input, dim, keepdim):
-    if input._dtype.is_complex:
-        raise RuntimeError(f"{name}(): does not support complex input")
     shape = input._data.shape
     if dim is None:
+        if input._dtype.is_complex:
+            raise _not_implemented(name + "_all", input._dtype)
         _check_nonempty(name, shape, (), True)
         return all_cls.apply(input, dims=_ALL_DIMS[len(shape)], keepdim=False)
     if isinstance(dim, Tensor):
-        import ember
+        from ember.ops import elementwise
 
-        return getattr(ember, "maximum" if name == "max" else "minimum")(input, dim)
+        return getattr(elementwise, "maximum" if name == "max" else "minimum")(input, dim)
+    if not _is_int(dim):
+        raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
+    if input._dtype.is_complex:
+        raise RuntimeError(f"{name}(): does not support complex input")
     d = _wrap_dim(dim, len(shape))
     if shape:
         _check_nonempty(name, shape, (d,), False)
@@ -453,7 +467,8 @@ def min(input: Tensor, dim=None, keepdim: bool = False):
 
 def _amax_like(name, cls, input, dim, keepdim):
     if input._dtype.is_complex:
-        raise RuntimeError(f"{name}(): does not support complex input")
+        kernel = "aminmax_cpu" if name == "aminmax" else name[1:] + "_values_cpu"
+        raise _not_implemented(kernel, input._dtype)
     shape = input._data.shape
     dims = reduction_dims(dim, len(shape))
     _check_nonempty(name, shape, dims, not isinstance(dim, int) and not dim)
@@ -494,7 +509,9 @@ def _arg_extreme(name: str, input: Tensor, dim, keepdim: bool) -> Tensor:
     fn = getattr(xp, name)
     if dim is None:
         if not xd.size:
-            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+            raise IndexError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0."
+            )
         r = fn(xd)
         if keepdim:
             r = xp.reshape(r, (1,) * xd.ndim)

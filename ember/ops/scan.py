@@ -11,7 +11,7 @@ from ember import _dtype, return_types
 from ember._tensor import Tensor, _wrap_dim
 from ember.autograd.function import Primitive
 from ember.backend import array_module
-from ember.ops._util import cast, write_inplace
+from ember.ops._util import _TYPE_NAMES, cast, write_inplace
 from ember.ops.reduce import _HALF, const, dense, scatter_back
 
 _int64 = _dtype.int64
@@ -144,7 +144,9 @@ class _CumMin(_CumExtreme):
 
 def _cum_extreme(cls, tuple_cls, input: Tensor, dim: int):
     if input._dtype.is_complex:
-        raise RuntimeError(f"{tuple_cls.__name__}(): does not support complex input")
+        raise NotImplementedError(
+            f"\"{tuple_cls.__name__}_cpu\" not implemented for '{_TYPE_NAMES[input._dtype]}'"
+        )
     d = _wrap_dim(dim, input._data.ndim)
     return tuple_cls(*cls.apply(input, dim=d))
 
@@ -163,7 +165,9 @@ Tensor.cumsum = cumsum
 Tensor.cumprod = cumprod
 Tensor.cummax = cummax
 Tensor.cummin = cummin
-Tensor.cumsum_ = lambda self, dim, *, dtype=None: write_inplace(self, cumsum(self, dim, dtype=dtype))
+Tensor.cumsum_ = lambda self, dim, *, dtype=None: write_inplace(
+    self, cumsum(self, dim, dtype=dtype)
+)
 Tensor.cumprod_ = lambda self, dim, *, dtype=None: write_inplace(
     self, cumprod(self, dim, dtype=dtype)
 )

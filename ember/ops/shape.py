@@ -387,6 +387,10 @@ def refresh_view(view: Tensor):
     """A view's ``grad_fn`` after an in-place change of its storage: an as_strided view of
     the base's current history (PyTorch's rule), or None when nothing requires grad."""
     base = view._base
+    if view._storage is not base._storage:  # its data was replaced: no longer a view
+        for key in ("_base", "_view_version", "_view_meta"):
+            view.__dict__.pop(key, None)
+        return view._grad_fn
     view.__dict__["_view_version"] = view._storage._version
     if view._grad_fn is None and not base._requires_grad:
         return None

@@ -107,27 +107,36 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     return Logsumexp.apply(input, dims=dims, keepdim=keepdim)
 
 
-def _prepare(name: str, kernel: str, input: Tensor, dim, dtype):
+def _prepare(name: str, input: Tensor, dim, dtype):
+    """The input cast to ``dtype`` and the dims to normalise over; PyTorch's errors for a
+    non-float input (named after the kernel, which differs for the last dim), except that an
+    empty one passes through unchanged."""
     if not isinstance(dim, int):
         raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
     ndim = input._data.ndim
     d = _wrap_dim(dim, ndim)
     if dtype is not None:
         input = cast(input, dtype)
-    elif not input._dtype.is_floating_point:
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{_TYPE_NAMES[input._dtype]}\'')
+    elif not input._dtype.is_floating_point and input._data.size:
+        kernel = "lastdim_kernel_impl" if d == ndim - 1 or not ndim else "kernel_impl"
+        raise NotImplementedError(
+            f"\"{name}_{kernel}\" not implemented for '{_TYPE_NAMES[input._dtype]}'"
+        )
     return input, ((d,) if ndim else ())
 
 
 def softmax(input: Tensor, dim, dtype=None) -> Tensor:
-    """``exp(x) / sum(exp(x))`` along ``dim``; ``dtype`` casts the input first."""
-    input, dims = _prepare("softmax", "softmax_kernel_impl", input, dim, dtype)
+    """``exp(x) / sum(exp(x))`` along ``dim``; ``dtype`` casts the input first.
+
+    Example: ``ember.softmax(ember.tensor([0.0, 0.0]), 0)`` is ``tensor([0.5, 0.5])``.
+    """
+    input, dims = _prepare("softmax", input, dim, dtype)
     return Softmax.apply(input, dims=dims)
 
 
 def log_softmax(input: Tensor, dim, dtype=None) -> Tensor:
     """``log(softmax(x))`` along ``dim``, computed as ``x - logsumexp(x)`` for stability."""
-    input, dims = _prepare("log_softmax", "log_softmax_lastdim_kernel_impl", input, dim, dtype)
+    input, dims = _prepare("log_softmax", input, dim, dtype)
     return LogSoftmax.apply(input, dims=dims)
 
 

@@ -1,4 +1,5 @@
-"""Ordering along a dim: sort, argsort, msort, topk, kthvalue, median, nanmedian, unique.
+"""Ordering along a dim: sort, argsort, msort, topk, kthvalue, median, nanmedian, mode,
+unique, unique_consecutive.
 
 Sorting is stable (ties keep their order, also when descending); NaN sorts as the largest
 value, as in PyTorch.  Values-and-indices ops send their gradient back to the picked entries.
@@ -13,6 +14,7 @@ from ember._tensor import (
     _preserved_strides,
     _wrap,
     _wrap_dim,
+    _wrap_dim_strict,
     contiguous_strides,
 )
 from ember.autograd.function import Primitive
@@ -163,15 +165,48 @@ class _MedianAll(Primitive):
         return evenly_distribute(grad, x, ctx.output(), _ALL_DIMS[x.ndim], False)
 
 
+class Mode(_Picked):
+    """``mode(input, dim)``: the most frequent value along ``dim`` (the smallest on ties) and
+    the index of its last occurrence."""
+
+    @staticmethod
+    def forward(ctx, a, dim, keepdim):
+        ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
+        xp = array_module(a)
+        if not a.ndim:
+            ctx.index = xp.zeros((), _np_int64)
+            return a.copy(), ctx.index
+        # Sorted stably, equal values form runs in their original order; the first place
+        # where a run reaches the longest length ends the smallest most frequent value's run,
+        # and that entry is its last occurrence.  NaN != NaN, so each NaN is a run of one.
+        n = a.shape[dim]
+        order = xp.argsort(a, axis=dim, kind="stable")
+        s = xp.take_along_axis(a, order, dim)
+        pos = xp.arange(n, dtype=_np_int64).reshape([-1 if d == dim else 1 for d in range(a.ndim)])
+        start = xp.ones(s.shape, dtype=bool)
+        start[slice_along(dim, 1, n)] = s[slice_along(dim, 1, n)] != s[slice_along(dim, 0, n - 1)]
+        run_start = xp.maximum.accumulate(xp.where(start, pos, 0), axis=dim)
+        best = xp.argmax(pos - run_start, axis=dim, keepdims=True)
+        ctx.index = index = xp.take_along_axis(order, best, dim).astype(_np_int64, copy=False)
+        values = xp.take_along_axis(a, index, dim)
+        if not keepdim:
+            values, index = values.squeeze(dim), index.squeeze(dim)
+        return dense(values, xp), dense(index, xp)
+
+
 def _check_sortable(name: str, input: Tensor, allow_bool: bool = True) -> None:
+    """PyTorch's errors for dtypes an ordering kernel lacks: complex everywhere (sort and
+    topk raise RuntimeError, the selection kernels NotImplementedError), bool for some."""
     dt = input._dtype
+    if dt.is_complex and name in ("Sort", "topk"):
+        raise RuntimeError(f" {name} does not support complex dtypes on CPU")
     if dt.is_complex or (dt is _bool and not allow_bool):
-        raise NotImplementedError(f'"{name}" not implemented for \'{_TYPE_NAMES[dt]}\'')
+        raise NotImplementedError(f"\"{name}\" not implemented for '{_TYPE_NAMES[dt]}'")
 
 
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
     """``(values, indices)`` sorted along ``dim`` (stable: equal values keep their order)."""
-    _check_sortable("sort", input)
+    _check_sortable("Sort", input)
     if isinstance(dim, bool):
         raise TypeError("sort(): argument 'dim' must be int, not bool")
     d = _wrap_dim(dim, input._data.ndim)
@@ -190,7 +225,9 @@ def msort(input: Tensor) -> Tensor:
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
     """``(values, indices)`` of the ``k`` largest (or smallest) entries along ``dim``, in order."""
-    _check_sortable("topk_cpu", input)
+    _check_sortable("topk", input)
+    if input._dtype is _bool:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     ndim = input._data.ndim
     d = _wrap_dim(dim, ndim)
     n = input._data.shape[d] if ndim else 1
@@ -199,42 +236,54 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     return return_types.topk(*Topk.apply(input, k=k, dim=d, largest=largest))
 
 
-def _kth_along(name, label, tuple_cls, input, dim, keepdim, k, ignore_nan=False):
+def _kth_along(name, label, tuple_cls, input, dim, keepdim, k, ignore_nan=False, kernel=""):
     xd = input._data
     d = _wrap_dim(dim, xd.ndim)
     if xd.ndim and xd.shape[d] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    _check_sortable(kernel, input, allow_bool=False)
     if k is None:
         k = (xd.shape[d] - 1) // 2 if xd.ndim else 0
-    out = _MedianDim.apply(
-        input, dim=d, keepdim=keepdim, k=k, label=label, ignore_nan=ignore_nan
-    )
+    out = _MedianDim.apply(input, dim=d, keepdim=keepdim, k=k, label=label, ignore_nan=ignore_nan)
     return tuple_cls(*out)
+
+
+# What PyTorch's median of an empty tensor gives: NaN, cast to the dtype as the CPU does
+# (the most negative value for 32- and 64-bit integers, 0 for narrower ones, True for bool).
+_EMPTY_MEDIAN = {_dtype.int64: -(2**63), _dtype.int32: -(2**31), _bool: True}
+_INTEGRAL = frozenset((_bool, _dtype.uint8, _dtype.int8, _dtype.int16, _dtype.int32, _dtype.int64))
+
+
+def _median_all(input: Tensor, ignore_nan: bool, label: str, kernel: str) -> Tensor:
+    dt = input._dtype
+    xd = input._data
+    if not xd.size:
+        xp = array_module(xd)
+        fill = _EMPTY_MEDIAN.get(dt, 0) if dt in _INTEGRAL else xp.nan
+        return _wrap(xp.asarray(fill, dt.np), dt, input._device)
+    _check_sortable(kernel, input, allow_bool=False)
+    return _MedianAll.apply(input, ignore_nan=ignore_nan, label=label)
 
 
 def median(input: Tensor, dim=None, keepdim: bool = False):
     """The lower median of all entries (0-dim; NaN if any is NaN), or ``(values, indices)``
     along ``dim``."""
-    _check_sortable("median_cpu", input, allow_bool=False)
     if dim is None:
-        return _MedianAll.apply(input, ignore_nan=False, label="MedianBackward0")
-    return _kth_along("median", "MedianBackward1", return_types.median, input, dim, keepdim, None)
+        return _median_all(input, False, "MedianBackward0", "median_cpu")
+    return _kth_along("median", "MedianBackward1", return_types.median, input, dim, keepdim,
+                      None, kernel="median_out")  # fmt: skip
 
 
 def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
     """:func:`median` ignoring NaN entries."""
-    _check_sortable("nanmedian_cpu", input, allow_bool=False)
     if dim is None:
-        return _MedianAll.apply(input, ignore_nan=True, label="NanmedianBackward0")
-    return _kth_along(
-        "nanmedian", "NanmedianBackward1", return_types.nanmedian, input, dim, keepdim, None,
-        ignore_nan=True,
-    )
+        return _median_all(input, True, "NanmedianBackward0", "nanmedian_cpu")
+    return _kth_along("median", "NanmedianBackward1", return_types.nanmedian, input, dim,
+                      keepdim, None, ignore_nan=True, kernel="median_out")  # fmt: skip
 
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     """``(values, indices)`` of the ``k``-th smallest entry (counting from 1) along ``dim``."""
-    _check_sortable("kthvalue_cpu", input, allow_bool=False)
     xd = input._data
     d = _wrap_dim(dim, xd.ndim)
     if xd.ndim and xd.shape[d] == 0:
@@ -242,28 +291,42 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     if not 1 <= k <= (xd.shape[d] if xd.ndim else 1):
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     return _kth_along("kthvalue", "KthvalueBackward0", return_types.kthvalue, input, dim,
-                      keepdim, k - 1)  # fmt: skip
+                      keepdim, k - 1, kernel="kthvalue_cpu")  # fmt: skip
 
 
-def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
-           return_counts: bool = False, dim=None):  # fmt: skip
-    """The distinct values of ``input`` in ascending order (slices along ``dim`` if given),
-    with the inverse mapping and the counts when asked; each NaN counts as distinct."""
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
+    """``(values, indices)``: the most frequent value along ``dim`` (the smallest of equally
+    frequent ones) and the index of its last occurrence."""
+    _check_sortable("mode_cpu", input)
     xd = input._data
-    xp = array_module(xd)
-    if dim is None:
-        found = xp.unique(xd.reshape(-1), return_inverse=True, return_counts=True,
-                          equal_nan=False)  # fmt: skip
-        values, inverse, counts = found
-        inverse = inverse.reshape(xd.shape)
-    else:
-        d = _wrap_dim(dim, xd.ndim)
-        values, inverse, counts = xp.unique(
-            xd, return_inverse=True, return_counts=True, axis=d, equal_nan=False
+    d = _wrap_dim(dim, xd.ndim)
+    if xd.ndim and xd.shape[d] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
+    return return_types.mode(*Mode.apply(input, dim=d, keepdim=keepdim))
+
+
+def _unique_dim(xd, dim, name: str) -> int:
+    """``dim`` checked for unique/unique_consecutive along a dim (PyTorch's errors)."""
+    d = _wrap_dim_strict(dim, xd.ndim)
+    if xd.shape[d] and 0 in xd.shape:
+        raise RuntimeError(
+            "There are 0 sized dimensions, and they aren't selected, so unique cannot be applied"
         )
-        inverse = inverse.reshape(-1)
+    return d
+
+
+def _along_front(values, d: int, xp):
+    """A unique-along-``d`` result laid out as PyTorch's: contiguous with ``d`` first, then
+    moved back into place."""
+    if not d:
+        return dense(values, xp)
+    return xp.moveaxis(xp.ascontiguousarray(xp.moveaxis(values, d, 0)), 0, d)
+
+
+def _unique_result(input: Tensor, values, inverse, counts, return_inverse, return_counts):
+    xp = array_module(values)
     dev = input._device
-    out = _wrap(dense(values, xp), input._dtype, dev)
+    out = _wrap(values, input._dtype, dev)
     if not (return_inverse or return_counts):
         return out
     result = [out]
@@ -274,6 +337,66 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
     return tuple(result)
 
 
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
+           return_counts: bool = False, dim=None):  # fmt: skip
+    """The distinct values of ``input`` in ascending order (slices along ``dim`` if given),
+    with the inverse mapping and the counts when asked; each NaN counts as distinct.
+
+    Example: ``ember.unique(ember.tensor([3, 1, 3]), return_counts=True)`` is
+    ``(tensor([1, 3]), tensor([1, 2]))``.
+    """
+    if input._dtype.is_complex:
+        raise NotImplementedError(f"\"unique\" not implemented for '{_TYPE_NAMES[input._dtype]}'")
+    xd = input._data
+    xp = array_module(xd)
+    if dim is None:
+        values, inverse, counts = xp.unique(
+            xd.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False
+        )
+        values, inverse = dense(values, xp), inverse.reshape(xd.shape)
+    else:
+        d = _unique_dim(xd, dim, "unique")
+        if not xd.shape[d]:
+            empty = xp.zeros(0, _np_int64)
+            values, inverse, counts = dense(xd.copy(), xp), empty, empty
+        else:
+            values, inverse, counts = xp.unique(
+                xd, return_inverse=True, return_counts=True, axis=d, equal_nan=False
+            )
+            values, inverse = _along_front(values, d, xp), inverse.reshape(-1)
+    return _unique_result(input, values, inverse, counts, return_inverse, return_counts)
+
+
+def unique_consecutive(input: Tensor, return_inverse: bool = False, return_counts: bool = False,
+                       dim=None):  # fmt: skip
+    """``input`` with each run of equal consecutive values (or slices along ``dim``) collapsed
+    to one, with the inverse mapping and the run lengths when asked."""
+    if input._dtype.is_complex:
+        raise NotImplementedError(
+            f"\"unique_consecutive\" not implemented for '{_TYPE_NAMES[input._dtype]}'"
+        )
+    xd = input._data
+    xp = array_module(xd)
+    if dim is None:
+        rows, d = xd.reshape(-1, 1), None
+    else:
+        d = _unique_dim(xd, dim, "unique_consecutive")
+        rows = xp.moveaxis(xd, d, 0).reshape(xd.shape[d], -1)
+    n = rows.shape[0]
+    starts = xp.ones(n, bool)
+    if n:
+        starts[1:] = (rows[1:] != rows[:-1]).any(axis=1)
+    first = xp.flatnonzero(starts)
+    counts = xp.diff(xp.append(first, n))
+    inverse = xp.cumsum(starts) - 1
+    if d is None:
+        values = dense(xd.reshape(-1)[first], xp)
+        inverse = inverse.reshape(xd.shape)
+    else:
+        values = _along_front(xp.take(xd, first, axis=d), d, xp)
+    return _unique_result(input, values, inverse, counts, return_inverse, return_counts)
+
+
 Tensor.sort = sort
 Tensor.argsort = argsort
 Tensor.msort = msort
@@ -281,4 +404,6 @@ Tensor.topk = topk
 Tensor.median = median
 Tensor.nanmedian = nanmedian
 Tensor.kthvalue = kthvalue
+Tensor.mode = mode
 Tensor.unique = unique
+Tensor.unique_consecutive = unique_consecutive

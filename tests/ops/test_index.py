@@ -456,7 +456,9 @@ def test_index_put_gradients():
     grad_vs_torch(
         lambda lib, a, j, b: (a * 1).index_put_((j,), b[0, 0]), x, sample((3, 4), "bool", rng), v
     )
-    gradchecks(lambda lib, a, j, b: a.index_put((j,), b[0], accumulate=True), x, np.array([2, 2]), v)
+    gradchecks(
+        lambda lib, a, j, b: a.index_put((j,), b[0], accumulate=True), x, np.array([2, 2]), v
+    )
     gradchecks(lambda lib, a, j, b: a.index_put((j, j), b[1, :2]), x, np.array([2, 0]), v)
 
 

@@ -289,6 +289,17 @@ def test_repeat_interleave(fn):
         check(fn, sample((2, 3), "float32", rng), layout=layout)
 
 
+def test_repeat_interleave_scalars():
+    for fn in (
+        lambda lib, x: x.repeat_interleave(2),
+        lambda lib, x: x.repeat_interleave(2, 0),
+        lambda lib, x: x.repeat_interleave(2, -1),
+        lambda lib, x: x.repeat_interleave(lib.tensor([2]), 0),
+        lambda lib, x: x.repeat_interleave(lib.tensor([2])),
+    ):
+        check(fn, np.asarray(sample(())))
+
+
 def test_repeat_interleave_gradients():
     rng = _rng("rig")
     a = sample((2, 3), "float64", rng)

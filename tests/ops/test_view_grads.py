@@ -295,7 +295,17 @@ def _base_then_view_inplace(lib, a, b):
     return x.sum(0), v
 
 
+def _elementwise_inplace(lib, a, b):
+    x = a * 1
+    x[:, ::2].clamp_(min=-0.5)
+    x.view(-1)[::4].mul_(b.view(-1)[:3])
+    x.t()[2].add_(b[1], alpha=2)
+    x.narrow(0, 1, 2).sigmoid_()  # saves its output: nothing may change it afterwards
+    return x
+
+
 INPLACE = [
+    ("elementwise_inplace", _elementwise_inplace, 2),
     ("mul_row", _mul_row, 1),
     ("stale_view", _stale_view, 1),
     ("base_changed", _base_changed, 1),

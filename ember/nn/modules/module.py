@@ -578,6 +578,10 @@ class Module:
 
         return self._apply(convert)
 
+    def share_memory(self) -> Module:
+        """Move every parameter and buffer into shared memory (for Hogwild training)."""
+        return self._apply(lambda t: t.share_memory_())
+
     def cpu(self) -> Module:
         return self._apply(lambda t: t.cpu())
 

@@ -1,0 +1,291 @@
+"""N-d convolution (1-, 2- and 3-d) as im2col + one batched matmul, and its two adjoints.
+
+Three primitives close the family under differentiation: ``Convolution`` (x, w[, b]) -> y,
+``ConvolutionBackwardInput`` (g, w) -> dL/dx (also the forward of a transposed convolution) and
+``ConvolutionBackwardWeight`` (x, g) -> dL/dw.  Each is bilinear, so the backward of each is
+written with the other two and gradients of any order follow.
+
+Geometry is passed as tuples: ``stride``, ``pads`` (one ``(lo, hi)`` pair per spatial dim),
+``dilation``, ``groups``.  The column buffer has layout ``(G, C/G * prod(K), N * prod(out))`` so
+that ``w.reshape(G, O/G, -1) @ cols`` is one GEMM per group over the whole batch.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from ember.autograd.function import Primitive
+from ember.backend import array_module
+
+
+def _out_size(size, k, s, d, lo, hi):
+    return (size + lo + hi - d * (k - 1) - 1) // s + 1
+
+
+def _offsets(kernel, stride, dilation, out):
+    """For each kernel offset: the index into the kernel and the slices of the padded input."""
+    for offs in itertools.product(*[range(k) for k in kernel]):
+        yield offs, tuple(
+            slice(o * d, o * d + (n - 1) * s + 1, s) for o, d, s, n in zip(offs, dilation, stride, out)
+        )
+
+
+def _padded(xp, x, pads):
+    if not any(lo or hi for lo, hi in pads):
+        return x
+    shape = x.shape[:2] + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads))
+    buf = xp.zeros(shape, dtype=x.dtype)
+    buf[(Ellipsis,) + tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape[2:], pads))] = x
+    return buf
+
+
+def _cropped(buf, pads, size):
+    if not any(lo or hi for lo, hi in pads):
+        return buf
+    return buf[(Ellipsis,) + tuple(slice(lo, lo + n) for n, (lo, _) in zip(size, pads))]
+
+
+def _im2col(xp, x, kernel, stride, pads, dilation, out, batch_first=False):
+    """Columns of the zero-padded input, one slab copy per kernel offset.
+
+    Layout ``(C, *kernel, N, *out)`` (so that one GEMM covers the whole batch), or
+    ``(N, C, *kernel, *out)`` with ``batch_first``.
+    """
+    xpad = _padded(xp, x, pads)
+    n, c = x.shape[:2]
+    k = tuple(kernel)
+    if batch_first:
+        cols = xp.empty((n, c) + k + tuple(out), dtype=x.dtype)
+        for offs, sl in _offsets(kernel, stride, dilation, out):
+            cols[(slice(None), slice(None)) + offs] = xpad[(slice(None), slice(None)) + sl]
+        return cols
+    cols = xp.empty((c,) + k + (n,) + tuple(out), dtype=x.dtype)
+    src = xpad.swapaxes(0, 1)
+    for offs, sl in _offsets(kernel, stride, dilation, out):
+        cols[(slice(None),) + offs] = src[(slice(None), slice(None)) + sl]
+    return cols
+
+
+def _col2im(xp, cols, size, kernel, stride, pads, dilation, out, batch_first=False):
+    """Adjoint of ``_im2col``: scatter-add columns into ``(N, C, *size)``."""
+    if batch_first:
+        n, c = cols.shape[:2]
+    else:
+        c, n = cols.shape[0], cols.shape[1 + len(kernel)]
+    padded = tuple(s + lo + hi for s, (lo, hi) in zip(size, pads))
+    # the padded buffer must also cover windows that reach past it (transposed conv geometry)
+    need = tuple((o - 1) * s + d * (k - 1) + 1 for o, s, d, k in zip(out, stride, dilation, kernel))
+    full = tuple(max(p, q) for p, q in zip(padded, need))
+    buf = xp.zeros((n, c) + full, dtype=cols.dtype)
+    dst = buf if batch_first else buf.swapaxes(0, 1)
+    for offs, sl in _offsets(kernel, stride, dilation, out):
+        if batch_first:
+            dst[(slice(None), slice(None)) + sl] += cols[(slice(None), slice(None)) + offs]
+        else:
+            dst[(slice(None), slice(None)) + sl] += cols[(slice(None),) + offs]
+    if full != padded:
+        buf = buf[(Ellipsis,) + tuple(slice(0, p) for p in padded)]
+    return _cropped(buf, pads, size)
+
+
+def _conv(x, w, stride, pads, dilation, groups):
+    xp = array_module(x)
+    n = x.shape[0]
+    o = w.shape[0]
+    kernel = w.shape[2:]
+    out = tuple(
+        _out_size(s, k, st, d, lo, hi)
+        for s, k, st, d, (lo, hi) in zip(x.shape[2:], kernel, stride, dilation, pads)
+    )
+    cols = _im2col(xp, x, kernel, stride, pads, dilation, out)
+    cols = cols.reshape(groups, -1, n * _prod(out))
+    wm = w.reshape(groups, o // groups, -1)
+    if groups > 1 and wm.shape[1] == 1:
+        # depthwise: many 1-row products are cheaper as a multiply-reduce than as tiny GEMMs
+        y = xp.einsum("gk,gkl->gl", wm[:, 0], cols)
+    else:
+        y = xp.matmul(wm, cols)
+    y = y.reshape((o, n) + out).swapaxes(0, 1)
+    return xp.ascontiguousarray(y)
+
+
+def _grad_rows(g, groups):
+    """``g`` as ``(G, O/G, N * prod(out))`` (one transposed copy)."""
+    n, o = g.shape[:2]
+    xp = array_module(g)
+    return xp.ascontiguousarray(g.swapaxes(0, 1)).reshape(groups, o // groups, -1)
+
+
+def _conv_input_grad(g, w, size, stride, pads, dilation, groups):
+    xp = array_module(g)
+    n, o = g.shape[:2]
+    out = g.shape[2:]
+    kernel = w.shape[2:]
+    cg = w.shape[1]
+    wm = w.reshape(groups, o // groups, -1)
+    cols = xp.matmul(wm.transpose(0, 2, 1), _grad_rows(g, groups))
+    cols = cols.reshape((groups * cg,) + tuple(kernel) + (n,) + tuple(out))
+    return xp.ascontiguousarray(_col2im(xp, cols, size, kernel, stride, pads, dilation, out))
+
+
+def _conv_weight_grad(x, g, kernel, stride, pads, dilation, groups):
+    xp = array_module(x)
+    n, c = x.shape[:2]
+    o = g.shape[1]
+    out = g.shape[2:]
+    cols = _im2col(xp, x, kernel, stride, pads, dilation, out)
+    cols = cols.reshape(groups, -1, n * _prod(out))
+    rows = _grad_rows(g, groups)
+    if groups == 1:
+        # a 2-D product, with the long reduction (N * out) in the layout OpenBLAS runs fastest
+        gw = xp.dot(cols[0], rows[0].T).T
+    elif rows.shape[1] == 1 and cols.shape[1] == 1:
+        gw = xp.einsum("gl,gl->g", rows[:, 0], cols[:, 0])
+    else:
+        gw = xp.stack([xp.dot(cl, r.T).T for r, cl in zip(rows, cols)])
+    return gw.reshape((o, c // groups) + tuple(kernel))
+
+
+def _prod(shape):
+    p = 1
+    for s in shape:
+        p *= s
+    return p
+
+
+class Convolution(Primitive):
+    """``y = conv(x, w) + b``."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, w, *b, stride, pads, dilation, groups):
+        ctx._geom = (stride, pads, dilation, groups)
+        y = _conv(x, w, stride, pads, dilation, groups)
+        if b:
+            y += b[0].reshape((-1,) + (1,) * (y.ndim - 2))
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors[:2]
+        need = ctx.needs_input_grad
+        stride, pads, dilation, groups = ctx._geom
+        geom = dict(stride=stride, pads=pads, dilation=dilation, groups=groups)
+        gx = gw = None
+        if need[0]:
+            gx = ConvolutionBackwardInput.apply(g, w, size=tuple(x.shape[2:]), **geom)
+        if need[1]:
+            gw = ConvolutionBackwardWeight.apply(x, g, kernel=tuple(w.shape[2:]), **geom)
+        if len(need) == 2:
+            return gx, gw
+        gb = g.sum([0] + list(range(2, g.dim()))) if need[2] else None
+        return gx, gw, gb
+
+
+class ConvolutionBackwardInput(Primitive):
+    """``dL/dx`` of a convolution from ``g = dL/dy`` and ``w``: the transposed convolution."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, g, w, *, size, stride, pads, dilation, groups):
+        ctx._geom = (stride, pads, dilation, groups)
+        return _conv_input_grad(g, w, size, stride, pads, dilation, groups)
+
+    @staticmethod
+    def backward(ctx, h):
+        g, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        stride, pads, dilation, groups = ctx._geom
+        geom = dict(stride=stride, pads=pads, dilation=dilation, groups=groups)
+        dg = dw = None
+        if need[0]:
+            dg = _crop_to(Convolution.apply(h, w, **geom), g.shape)
+        if need[1]:
+            dw = ConvolutionBackwardWeight.apply(h, g, kernel=tuple(w.shape[2:]), **geom)
+        return dg, dw
+
+
+class ConvolutionBackwardWeight(Primitive):
+    """``dL/dw`` of a convolution from the input ``x`` and ``g = dL/dy``."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, g, *, kernel, stride, pads, dilation, groups):
+        ctx._geom = (stride, pads, dilation, groups)
+        return _conv_weight_grad(x, g, kernel, stride, pads, dilation, groups)
+
+    @staticmethod
+    def backward(ctx, h):
+        x, g = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        stride, pads, dilation, groups = ctx._geom
+        geom = dict(stride=stride, pads=pads, dilation=dilation, groups=groups)
+        dx = dg = None
+        if need[0]:
+            dx = ConvolutionBackwardInput.apply(g, h, size=tuple(x.shape[2:]), **geom)
+        if need[1]:
+            dg = _crop_to(Convolution.apply(x, h, **geom), g.shape)
+        return dx, dg
+
+
+def _crop_to(t, shape):
+    if tuple(t.shape) == tuple(shape):
+        return t
+    return t[(Ellipsis,) + tuple(slice(0, s) for s in shape[2:])]
+
+
+def convolution(input, weight, bias, stride, pads, dilation, groups):
+    """Run the convolution primitive on normalised geometry (tuples; ``pads`` as (lo, hi) pairs)."""
+    if bias is None:
+        return Convolution.apply(input, weight, stride=stride, pads=pads, dilation=dilation, groups=groups)
+    return Convolution.apply(input, weight, bias, stride=stride, pads=pads, dilation=dilation, groups=groups)
+
+
+def conv_transpose(input, weight, size, stride, pads, dilation, groups):
+    """Transposed convolution without bias: the input-gradient of the matching convolution."""
+    return ConvolutionBackwardInput.apply(
+        input, weight, size=size, stride=stride, pads=pads, dilation=dilation, groups=groups
+    )
+
+
+class Im2Col(Primitive):
+    """``F.unfold``: sliding blocks ``(N, C * prod(kernel), L)``; adjoint of ``Col2Im``."""
+
+    __slots__ = ()
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, *, kernel, stride, pads, dilation, out):
+        xp = array_module(x)
+        ctx._p = (x.shape[2:], kernel, stride, pads, dilation, out)
+        cols = _im2col(xp, x, kernel, stride, pads, dilation, out, batch_first=True)
+        return cols.reshape(x.shape[0], -1, _prod(out))
+
+    @staticmethod
+    def backward(ctx, g):
+        size, kernel, stride, pads, dilation, out = ctx._p
+        return (Col2Im.apply(g, size=size, kernel=kernel, stride=stride, pads=pads, dilation=dilation,
+                             out=out),)
+
+
+class Col2Im(Primitive):
+    """``F.fold``: sum sliding blocks ``(N, C * prod(kernel), L)`` back into ``(N, C, *size)``."""
+
+    __slots__ = ()
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, g, *, size, kernel, stride, pads, dilation, out):
+        xp = array_module(g)
+        ctx._p = (kernel, stride, pads, dilation, out)
+        n = g.shape[0]
+        cols = g.reshape((n, -1) + tuple(kernel) + tuple(out))
+        return xp.ascontiguousarray(_col2im(xp, cols, size, kernel, stride, pads, dilation, out, True))
+
+    @staticmethod
+    def backward(ctx, h):
+        kernel, stride, pads, dilation, out = ctx._p
+        return (Im2Col.apply(h, kernel=kernel, stride=stride, pads=pads, dilation=dilation, out=out),)

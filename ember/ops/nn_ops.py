@@ -1,0 +1,522 @@
+"""Fused kernels of ``ember.nn.functional``: pointwise activations with parameters, the
+cross-entropy family, and batch/layer normalisation with hand-written backwards.
+
+Each op is a Primitive: forward on backend arrays (float16/bfloat16 computed in float32 and
+rounded once), backward in ember ops, so ``create_graph=True`` differentiates it again.
+Activations whose derivative can be read from their output save only the output, which
+lets their in-place forms (``relu_``, ``elu_``...) overwrite the input.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ember import _dtype
+from ember._tensor import Tensor
+from ember.autograd.function import Primitive
+from ember.backend import array_module
+from ember.ops import _special
+from ember.ops._pointwise import fit
+from ember.ops.elementwise import where
+
+_HALF = (_dtype.float16.np, _dtype.bfloat16.np)
+_SQRT1_2 = 1.0 / math.sqrt(2.0)
+_SQRT_2_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def _upcast(a, xp):
+    return a.astype(xp.float32) if a.dtype in _HALF else a
+
+
+def _finish(r, a):
+    """``r`` (computed from ``a``, perhaps in float32) in ``a``'s dtype and PyTorch's layout."""
+    if r.dtype != a.dtype:
+        r = r.astype(a.dtype)
+    return fit(r, a)
+
+
+class _Activation(Primitive):
+    """``kernel(xp, a, ctx)`` forward on arrays, ``derivative(ctx, grad, x, y)`` backward."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, **params):
+        ctx.__dict__.update(params)
+        xp = array_module(a)
+        if not a.ndim:
+            return _finish(type(ctx).kernel(xp, _upcast(a.reshape(1), xp), ctx).reshape(()), a)
+        return _finish(type(ctx).kernel(xp, _upcast(a, xp), ctx), a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        cls = type(ctx)
+        x = ctx.saved_tensors[0] if cls.save_inputs else None
+        y = ctx.output() if cls.save_output else None
+        return cls.derivative(ctx, grad, x, y)
+
+
+def _activation(name: str, kernel, derivative, reads: str) -> type:
+    return type(
+        name,
+        (_Activation,),
+        {
+            "__slots__": (),
+            "kernel": staticmethod(kernel),
+            "derivative": staticmethod(derivative),
+            "save_inputs": reads == "x",
+            "save_output": reads == "y",
+        },
+    )
+
+
+def _softplus_kernel(xp, a, c):
+    z = a * c.beta
+    with xp.errstate(over="ignore"):
+        soft = xp.logaddexp(0, z) / c.beta
+    return xp.where(z > c.threshold, a, soft)
+
+
+def _mish_kernel(xp, a, c):
+    return a * xp.tanh(xp.logaddexp(0, a))
+
+
+def _mish_grad(c, g, x, y):
+    sp = x.exp().log1p()
+    t = sp.tanh()
+    return g * (t + x * x.sigmoid() * (1 - t * t))
+
+
+def _elu_kernel(xp, a, c):
+    neg = xp.expm1(xp.minimum(a, 0) * c.input_scale) * (c.alpha * c.scale)
+    return xp.where(a > 0, a * c.scale, neg)
+
+
+def _elu_grad(c, g, x, y):
+    # from the output: for y <= 0, dy/dx = input_scale * (y + scale * alpha)
+    return where(y > 0, g * c.scale, g * ((y + c.scale * c.alpha) * c.input_scale))
+
+
+def _gelu_kernel(xp, a, c):
+    if c.approximate == "tanh":
+        inner = _SQRT_2_PI * (a + 0.044715 * a * a * a)
+        return 0.5 * a * (1 + xp.tanh(inner))
+    return 0.5 * a * (1 + _special.erf(a * _SQRT1_2))
+
+
+def _gelu_grad(c, g, x, y):
+    if c.approximate == "tanh":
+        x2 = x * x
+        t = (_SQRT_2_PI * (x + 0.044715 * x2 * x)).tanh()
+        dinner = _SQRT_2_PI * (1 + 3 * 0.044715 * x2)
+        return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dinner)
+    cdf = 0.5 * (1 + (x * _SQRT1_2).erf())
+    pdf = (-0.5 * x * x).exp() * _INV_SQRT_2PI
+    return g * (cdf + x * pdf)
+
+
+def _silu_kernel(xp, a, c):
+    with xp.errstate(over="ignore"):
+        return a / (1 + xp.exp(-a))
+
+
+def _silu_grad(c, g, x, y):
+    s = x.sigmoid()
+    return g * (s * (1 + x * (1 - s)))
+
+
+def _logsigmoid_kernel(xp, a, c):
+    return -xp.logaddexp(0, -a)
+
+
+def _hardswish_kernel(xp, a, c):
+    return a * xp.clip(a + 3, 0, 6) / 6
+
+
+def _hardswish_grad(c, g, x, y):
+    inner = where(x <= 3, g * (x / 3 + 0.5), g)
+    return where(x < -3, g * 0, inner)
+
+
+def _hardsigmoid_kernel(xp, a, c):
+    return xp.clip(a + 3, 0, 6) / 6
+
+
+# PyTorch's hardsigmoid backward multiplies by 1/6 rounded to float32, in every dtype
+_ONE_SIXTH_F32 = 0.1666666716337204
+
+
+def _hardsigmoid_grad(c, g, x, y):
+    return where((x > -3) & (x < 3), g * _ONE_SIXTH_F32, g * 0)
+
+
+def _leaky_kernel(xp, a, c):
+    return xp.where(a > 0, a, a * c.negative_slope)
+
+
+def _leaky_grad(c, g, x, y):
+    return where((x if x is not None else y) > 0, g, g * c.negative_slope)
+
+
+def _hardtanh_kernel(xp, a, c):
+    return xp.clip(a, c.min_val, c.max_val)
+
+
+def _hardtanh_grad(c, g, x, y):
+    return where((y > c.min_val) & (y < c.max_val), g, g * 0)
+
+
+def _threshold_kernel(xp, a, c):
+    return xp.where(a > c.threshold, a, xp.asarray(c.value, a.dtype))
+
+
+def _threshold_grad(c, g, x, y):
+    return where(x > c.threshold, g, g * 0)
+
+
+def _softshrink_kernel(xp, a, c):
+    lam = c.lambd
+    return xp.where(a > lam, a - lam, xp.where(a < -lam, a + lam, a * 0))
+
+
+def _shrink_grad(c, g, x, y):
+    return where((x > c.lambd) | (x < -c.lambd), g, g * 0)
+
+
+def _hardshrink_kernel(xp, a, c):
+    return xp.where((a > c.lambd) | (a < -c.lambd), a, a * 0)
+
+
+def _softplus_grad(c, g, x, y):
+    z = x * c.beta
+    return where(z > c.threshold, g, g * z.sigmoid())
+
+
+LeakyRelu = _activation("LeakyRelu", _leaky_kernel, _leaky_grad, "x")
+LeakyReluInplace = _activation("LeakyRelu", _leaky_kernel, _leaky_grad, "y")
+Hardtanh = _activation("Hardtanh", _hardtanh_kernel, _hardtanh_grad, "y")
+Elu = _activation("Elu", _elu_kernel, _elu_grad, "y")
+Gelu = _activation("Gelu", _gelu_kernel, _gelu_grad, "x")
+Silu = _activation("Silu", _silu_kernel, _silu_grad, "x")
+Mish = _activation("Mish", _mish_kernel, _mish_grad, "x")
+LogSigmoid = _activation(
+    "LogSigmoid", _logsigmoid_kernel, lambda c, g, x, y: g * (-x).sigmoid(), "x"
+)
+Hardswish = _activation("Hardswish", _hardswish_kernel, _hardswish_grad, "x")
+Hardsigmoid = _activation("Hardsigmoid", _hardsigmoid_kernel, _hardsigmoid_grad, "x")
+Threshold = _activation("Threshold", _threshold_kernel, _threshold_grad, "x")
+Softplus = _activation("Softplus", _softplus_kernel, _softplus_grad, "x")
+Softshrink = _activation("Softshrink", _softshrink_kernel, _shrink_grad, "x")
+Hardshrink = _activation("Hardshrink", _hardshrink_kernel, _shrink_grad, "x")
+
+
+def activation(op: type, input: Tensor, **params) -> Tensor:
+    """Run the activation ``op`` on ``input`` (a floating tensor)."""
+    return op.apply(input, **params)
+
+
+# -- negative log-likelihood and cross-entropy over class indices -----------------------------
+
+
+def _class_targets(target, n_classes, ignore_index, xp):
+    """(valid mask, target with ignored entries set to 0) for class-index targets."""
+    valid = target != ignore_index
+    safe = xp.where(valid, target, 0)
+    if safe.size and (safe.min() < 0 or safe.max() >= n_classes):
+        bad = safe[(safe < 0) | (safe >= n_classes)].reshape(-1)[0]
+        raise IndexError(f"Target {int(bad)} is out of bounds.")
+    return valid, safe
+
+
+def _picked_weight(weight, safe, valid, dtype, xp):
+    """Each sample's class weight (1 without weights), 0 where the target is ignored."""
+    w = valid.astype(dtype) if weight is None else weight.astype(dtype)[safe] * valid
+    return w
+
+
+def _onehot_scaled(shape, safe, coef, dtype, xp):
+    """An array of ``shape`` (N, C, ...) holding ``coef`` at each sample's target class."""
+    out = xp.zeros(shape, dtype)
+    xp.put_along_axis(out, xp.expand_dims(safe, 1), xp.expand_dims(coef, 1), axis=1)
+    return out
+
+
+class NllLoss(Primitive):
+    """Per-sample ``-weight[t] * input[t]`` over class dim 1; reductions are done outside."""
+
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, a, target, weight, ignore_index):
+        xp = array_module(a)
+        valid, safe = _class_targets(target, a.shape[1], ignore_index, xp)
+        w = _picked_weight(weight, safe, valid, a.dtype, xp)
+        picked = xp.take_along_axis(a, xp.expand_dims(safe, 1), axis=1)[:, 0]
+        ctx.shape, ctx.safe, ctx.w = a.shape, safe, w
+        return fit(xp.ascontiguousarray(-(picked * w)), target)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = array_module(ctx.w)
+        b = _onehot_scaled(ctx.shape, ctx.safe, -ctx.w, ctx.w.dtype, xp)
+        return grad.unsqueeze(1) * _const(b, grad)
+
+
+def _const(arr, like: Tensor) -> Tensor:
+    from ember._tensor import _wrap
+
+    return _wrap(arr, like._dtype, like._device)
+
+
+class CrossEntropyLoss(Primitive):
+    """Per-sample cross-entropy of logits (class dim 1) against class indices, fused:
+    ``log_softmax`` and the pick in one pass, with class weights, ignored targets and label
+    smoothing; backward is ``A * softmax - B`` with constant ``A``, ``B``."""
+
+    @staticmethod
+    def forward(ctx, a, target, weight, ignore_index, smoothing):
+        xp = array_module(a)
+        src = a
+        a = _upcast(a, xp)
+        n_classes = a.shape[1]
+        valid, safe = _class_targets(target, n_classes, ignore_index, xp)
+        w_t = _picked_weight(weight, safe, valid, a.dtype, xp)
+        shift = a.max(axis=1, keepdims=True) if a.size else xp.zeros_like(a[:, :1])
+        lse = xp.log(xp.exp(a - shift).sum(axis=1)) + shift[:, 0]
+        picked = xp.take_along_axis(a, xp.expand_dims(safe, 1), axis=1)[:, 0]
+        loss = (lse - picked) * w_t
+        ctx.safe, ctx.w_t, ctx.valid, ctx.weight = safe, w_t, valid, weight
+        ctx.smoothing = smoothing
+        if smoothing:
+            if weight is None:
+                total_w = float(n_classes)
+                wx = a.sum(axis=1)
+            else:
+                wc = weight.astype(a.dtype).reshape((-1,) + (1,) * (a.ndim - 2))
+                total_w = weight.astype(a.dtype).sum()
+                wx = (a * wc).sum(axis=1)
+            smooth = (lse * total_w - wx) * valid
+            loss = loss * (1 - smoothing) + smooth * (smoothing / n_classes)
+        return _finish(xp.ascontiguousarray(loss), src[:, 0])
+
+    @staticmethod
+    def backward(ctx, grad):
+        from ember.ops.softmax import softmax
+
+        (x,) = ctx.saved_tensors
+        xp = array_module(ctx.w_t)
+        eps = ctx.smoothing
+        n_classes = x.shape[1]
+        dt = x._dtype.np
+        w_t = ctx.w_t.astype(dt)
+        coef = w_t * (1 - eps)
+        b = _onehot_scaled(tuple(x.shape), ctx.safe, coef, dt, xp)
+        if eps:
+            valid = ctx.valid.astype(dt)
+            if ctx.weight is None:
+                coef = coef + valid * eps
+                b += xp.expand_dims(valid * (eps / n_classes), 1)
+            else:
+                wc = ctx.weight.astype(dt)
+                coef = coef + valid * (eps / n_classes * wc.sum())
+                wc = wc.reshape((1, -1) + (1,) * (x.dim() - 2))
+                b += xp.expand_dims(valid * (eps / n_classes), 1) * wc
+        g = grad.unsqueeze(1)
+        p = softmax(x, 1)
+        return g * (p * _const(xp.expand_dims(coef, 1), x) - _const(b, x))
+
+
+# -- normalisation ------------------------------------------------------------------------------
+
+
+def _batch_moments(a, axes):
+    """Mean and biased variance of ``a`` over ``axes`` (kept), in at least float32."""
+    xp = array_module(a)
+    a = _upcast(a, xp)
+    mean = a.mean(axis=axes, keepdims=True)
+    d = a - mean
+    var = (d * d).mean(axis=axes, keepdims=True)
+    return mean, var
+
+
+class _Norm(Primitive):
+    """``(x - mean) * rstd * weight + bias``: ``mean`` and ``rstd`` are arrays shaped to
+    broadcast against ``x``; ``batch_stats`` says they are ``x``'s own moments over ``axes``
+    (so the gradient flows through them), otherwise they are constants (running stats).
+    ``pshape`` is the shape weight and bias broadcast as."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, *wb, axes, mean, rstd, pshape, batch_stats, has_w, has_b, eps):
+        xp = array_module(a)
+        ctx.eps = eps
+        ctx.axes, ctx.mean, ctx.rstd, ctx.pshape = axes, mean, rstd, pshape
+        ctx.batch_stats, ctx.has_w, ctx.has_b = batch_stats, has_w, has_b
+        y = (_upcast(a, xp) - mean) * rstd
+        if has_w:
+            y *= _upcast(wb[0], xp).reshape(pshape)
+        if has_b:
+            y += _upcast(wb[-1], xp).reshape(pshape)
+        return _finish(y, a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from ember.autograd import grad_mode
+
+        x, *wb = ctx.saved_tensors
+        if grad_mode.enabled:
+            return _norm_backward_graph(ctx, grad, x, wb)
+        return _norm_backward_arrays(ctx, grad, x, wb)
+
+
+def _param_axes(pshape, ndim):
+    return tuple(i for i in range(ndim) if i >= len(pshape) or pshape[i] == 1)
+
+
+def _norm_backward_arrays(ctx, grad, x, wb):
+    from ember._tensor import _wrap
+
+    xp = array_module(x._data)
+    xa = _upcast(x._data, xp)
+    g = _upcast(grad._data, xp)
+    xhat = (xa - ctx.mean) * ctx.rstd
+    paxes = _param_axes(ctx.pshape, xa.ndim)
+    need = ctx.needs_input_grad
+    out = [None] * len(need)
+    i = 1
+    if ctx.has_w:
+        w = wb[0]
+        if need[i]:
+            dw = (g * xhat).sum(axis=paxes).reshape(w.shape)
+            out[i] = _wrap(dw.astype(w._data.dtype), w._dtype, w._device)
+        g_x = g * _upcast(w._data, xp).reshape(ctx.pshape)
+        i += 1
+    else:
+        g_x = g
+    if ctx.has_b:
+        b = wb[-1]
+        if need[i]:
+            db = g.sum(axis=paxes).reshape(b.shape)
+            out[i] = _wrap(db.astype(b._data.dtype), b._dtype, b._device)
+    if need[0]:
+        if ctx.batch_stats:
+            axes = ctx.axes
+            dx = g_x - g_x.mean(axis=axes, keepdims=True)
+            dx -= xhat * (g_x * xhat).mean(axis=axes, keepdims=True)
+            dx *= ctx.rstd
+        else:
+            dx = g_x * ctx.rstd
+        out[0] = _wrap(_finish(dx, x._data), x._dtype, x._device)
+    return tuple(out)
+
+
+def _norm_backward_graph(ctx, grad, x, wb):
+    """The same gradients in ember ops, differentiable again (``create_graph=True``)."""
+    axes = list(ctx.axes)
+    if ctx.batch_stats:
+        mean = x.mean(axes, keepdim=True)
+        var = ((x - mean) ** 2).mean(axes, keepdim=True)
+        rstd = (var + ctx.eps).rsqrt()
+    else:
+        mean = _const(ctx.mean.astype(x._dtype.np), x)
+        rstd = _const(ctx.rstd.astype(x._dtype.np), x)
+    xhat = (x - mean) * rstd
+    paxes = list(_param_axes(ctx.pshape, x.dim()))
+    need = ctx.needs_input_grad
+    out = [None] * len(need)
+    i = 1
+    g_x = grad
+    if ctx.has_w:
+        w = wb[0]
+        if need[i]:
+            out[i] = (grad * xhat).sum(paxes).reshape(w.shape)
+        g_x = grad * w.reshape(ctx.pshape)
+        i += 1
+    if ctx.has_b and need[i]:
+        out[i] = grad.sum(paxes).reshape(wb[-1].shape)
+    if need[0]:
+        if ctx.batch_stats:
+            dx = g_x - g_x.mean(axes, keepdim=True) - xhat * (g_x * xhat).mean(axes, keepdim=True)
+            out[0] = dx * rstd
+        else:
+            out[0] = g_x * rstd
+    return tuple(out)
+
+
+class NativeBatchNorm(_Norm):
+    __slots__ = ()
+
+
+class NativeLayerNorm(_Norm):
+    __slots__ = ()
+
+
+class NativeGroupNorm(_Norm):
+    __slots__ = ()
+
+
+def normalize(op: type, input: Tensor, weight, bias, axes, pshape, eps, mean=None, var=None):
+    """Run the normalisation ``op``: over ``input``'s own moments on ``axes`` when ``mean``
+    is None, else with the given (constant) ``mean`` and ``var`` arrays, shaped to
+    broadcast.  Returns (output, batch mean, batch biased variance)."""
+    xp = array_module(input._data)
+    batch_stats = mean is None
+    if batch_stats:
+        mean, var = _batch_moments(input._data, axes)
+    rstd = 1.0 / xp.sqrt(var + eps)
+    tensors = [input]
+    if weight is not None:
+        tensors.append(weight)
+    if bias is not None:
+        tensors.append(bias)
+    out = op.apply(
+        *tensors,
+        axes=axes,
+        mean=mean,
+        rstd=rstd,
+        pshape=pshape,
+        batch_stats=batch_stats,
+        has_w=weight is not None,
+        has_b=bias is not None,
+        eps=eps,
+    )
+    return out, mean, var
+
+
+# -- embedding ----------------------------------------------------------------------------------
+
+
+class Embedding(Primitive):
+    """Rows of ``weight`` at integer ``indices``; the backward adds each gradient row into
+    the row it came from, except ``padding_idx``'s, optionally scaled by 1 / frequency."""
+
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, weight, indices, padding_idx, scale_grad_by_freq):
+        xp = array_module(weight)
+        ctx.indices, ctx.padding_idx, ctx.scale = indices, padding_idx, scale_grad_by_freq
+        ctx.num = weight.shape[0]
+        return xp.take(weight, indices, axis=0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from ember._tensor import _wrap
+        from ember.ops.index import index_add
+
+        xp = array_module(ctx.indices)
+        flat = ctx.indices.reshape(-1)
+        g = grad.reshape(flat.shape[0], -1)
+        keep = None
+        if ctx.padding_idx is not None:
+            keep = (flat != ctx.padding_idx).astype(grad._dtype.np)
+        if ctx.scale:
+            counts = xp.bincount(flat, minlength=ctx.num)
+            inv = 1.0 / counts[flat].astype(grad._dtype.np)
+            keep = inv if keep is None else keep * inv
+        if keep is not None:
+            g = g * _wrap(keep[:, None], grad._dtype, grad._device)
+        index = _wrap(flat.astype(xp.int64, copy=False), _dtype.int64, grad._device)
+        return index_add(g.new_zeros((ctx.num, g.shape[1])), 0, index, g)

@@ -205,6 +205,7 @@ from ember.ops.reduce import (  # noqa: E402
 )
 from ember.ops.moments import norm, std, std_mean, var, var_mean  # noqa: E402
 from ember.ops.softmax import log_softmax, logsumexp, softmax  # noqa: E402
+from ember.ops.special import digamma, lgamma, mvlgamma, polygamma  # noqa: E402
 from ember.ops.scan import cummax, cummin, cumprod, cumsum  # noqa: E402
 from ember.ops.sort import (  # noqa: E402
     argsort,
@@ -388,7 +389,7 @@ def numel(input: Tensor) -> int:
 
 
 from ember import nn, optim, serialization, utils  # noqa: E402  (they build on the ops above)
-from ember import accelerator, backends, cuda, hub, jit, version  # noqa: E402
+from ember import accelerator, backends, cuda, hub, jit, metrics, version  # noqa: E402
 from ember import _shared_memory  # noqa: E402,F401  (installs Tensor.share_memory_)
 from ember._runtime import (  # noqa: E402
     are_deterministic_algorithms_enabled,

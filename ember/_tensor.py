@@ -15,6 +15,7 @@ from ember import _dtype
 from ember._device import CPU, as_device
 from ember._device import device as device_cls
 from ember._storage import TypedStorage, UntypedStorage, storage_of_array
+from ember._grad_state import state as _grad_state
 from ember.backend import for_device
 
 _cpu_backend = for_device(CPU)
@@ -124,6 +125,11 @@ class Tensor:
             # A fresh storage spans exactly the array, which starts at its first byte
             # (ember's strides are never negative).
             self.__dict__["_offc"] = (self._data, 0)
+            fn = self._grad_fn
+            if fn is not None and fn.save_output:
+                # an op's saved output is about to be shared or written: let the op see its
+                # version from now on
+                fn._note_output_storage(self._output_nr, st)
         return st
 
     def untyped_storage(self) -> UntypedStorage:
@@ -596,6 +602,8 @@ def _wrap(arr, dtype, device, storage=None) -> Tensor:
     t._requires_grad = False
     t._grad = None
     t._grad_fn = None
+    if _grad_state.inference:
+        t.__dict__["_is_inference"] = True
     return t
 
 

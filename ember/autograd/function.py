@@ -8,9 +8,12 @@ grad mode is on and some input requires grad: everything else is the bare forwar
 
 from __future__ import annotations
 
+import functools
+
 from ember import _dtype
 from ember._tensor import Tensor, _wrap
 from ember.autograd import anomaly_mode, grad_mode
+from ember.autograd.grad_mode import _state
 from ember.autograd.graph import _FREED, Node, edge_of, version_of
 
 _from_np = _dtype._BY_NP
@@ -42,23 +45,28 @@ class Primitive(Node):
         device = inputs[0]._device
         if type(out) is tuple:
             return cls._wrap_many(ctx, inputs, out, device)
-        result = _wrap(out, _from_np[out.dtype], device)
-        if grad_mode.enabled:
+        dt = _from_np[out.dtype]
+        result = _wrap(out, dt, device)
+        if _state.enabled:
             for t in inputs:
                 if t._requires_grad:
-                    ctx._record(inputs)
-                    if cls.save_output:
-                        ctx._out = out
-                    ctx._out_meta = ((out.shape, result._dtype, device),)
-                    result._requires_grad = True
-                    result._grad_fn = ctx
+                    # torch never lets an integer or bool output require grad
+                    if dt.is_floating_point or dt.is_complex:
+                        ctx._record(inputs)
+                        if cls.save_output:
+                            ctx._out = out
+                        ctx._out_meta = ((out.shape, dt, device),)
+                        result._requires_grad = True
+                        result._grad_fn = ctx
                     break
         return result
 
     @classmethod
     def _wrap_many(cls, ctx, inputs, outs, device):
         results = tuple(_wrap(o, _from_np[o.dtype], device) for o in outs)
-        if not grad_mode.enabled or not any(t._requires_grad for t in inputs):
+        if not _state.enabled or not any(t._requires_grad for t in inputs):
+            return results
+        if not any(_differentiable(r._dtype) for r in results):
             return results
         ctx._record(inputs)
         ctx._out = outs if cls.save_output else None
@@ -89,20 +97,41 @@ class Primitive(Node):
             anomaly_mode.record(self)
 
     def output(self, i: int | None = None):
-        """The op's output (or its ``i``-th output) as a tensor in the graph."""
+        """The op's output (or its ``i``-th output) as a tensor in the graph, checked against
+        in-place changes since the op made it."""
         out = self._out
         if out is _FREED:
             self.saved_tensors  # raises the freed-graph error
-        if i is None:
-            arr, meta = out, self._out_meta[0]
-        else:
-            arr, meta = out[i], self._out_meta[i]
-        t = _wrap(arr, meta[1], meta[2])
+        nr = 0 if i is None else i
+        arr = out if i is None else out[i]
+        meta = self._out_meta[nr]
+        storage = version = None
+        seen = self.__dict__.get("_out_storages")
+        if seen is not None and nr in seen:
+            storage, version = seen[nr]
+        t = _wrap(arr, meta[1], meta[2], storage)
+        if storage is not None and storage._version != version:
+            shape = ", ".join(str(n) for n in arr.shape)
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{t.type()} [{shape}]], which is output {nr} of "
+                f"{self.name()}, is at version {storage._version}; expected version {version} "
+                "instead. Hint: the operation that modified it may be any in-place op (add_, "
+                "mul_, [...] = ...) applied to it or to a view of it."
+            )
         t._requires_grad = True
         t._grad_fn = self
-        if i:
-            t._output_nr = i
+        if nr:
+            t._output_nr = nr
         return t
+
+    def _note_output_storage(self, nr: int, storage) -> None:
+        """Output ``nr`` got a storage (it is about to be viewed or written in place): remember
+        it with its version, so that ``output()`` can refuse a changed output."""
+        seen = self.__dict__.get("_out_storages")
+        if seen is None:
+            seen = self.__dict__["_out_storages"] = {}
+        seen.setdefault(nr, (storage, storage._version))
 
 
 class FunctionCtx:
@@ -138,33 +167,38 @@ class BackwardCFunction(Node, FunctionCtx):
     def saved_tensors(self) -> tuple:
         return Node.saved_tensors.fget(self)
 
-    def _run(self, grads: list, create_graph: bool) -> tuple:
-        if not self.materialize_grads:
-            return self._run_unmaterialized(grads, create_graph)
-        result = Node._run(self, grads, create_graph)
-        for i, (g, shape) in enumerate(zip(result, self._input_shapes)):
-            if g is None or shape is None:
-                continue
-            if not isinstance(g, Tensor):
-                raise TypeError(
-                    f"{self.name()} returned a {type(g).__name__} as gradient {i}; "
-                    "expected a Tensor or None"
-                )
-            if tuple(g.shape) != tuple(shape):
+    def _fit_result(self, result: tuple) -> tuple:
+        """Check ``backward``'s per-argument gradients and keep those of tensor arguments."""
+        tensor_at = self._tensor_at
+        n = len(tensor_at)
+        if len(result) != n:
+            if len(result) > n and all(r is None for r in result[n:]):
+                result = result[:n]
+            else:
                 raise RuntimeError(
-                    f"Function {self.name()} returned an invalid gradient at index {i} - got "
-                    f"{list(g.shape)} but expected shape compatible with {list(shape)}"
+                    f"function {self.name()} returned an incorrect number of gradients "
+                    f"(expected {n}, got {len(result)})"
                 )
-        return result
-
-    def _run_unmaterialized(self, grads, create_graph):
-        prev = grad_mode.enabled
-        grad_mode.enabled = create_graph
-        try:
-            result = self._forward_cls.backward(self, *grads)
-        finally:
-            grad_mode.enabled = prev
-        return result if isinstance(result, tuple) else (result,)
+        kept = []
+        for i, (g, shape) in enumerate(zip(result, tensor_at)):
+            if shape is None:
+                if g is not None:
+                    raise RuntimeError(
+                        f"function {self.name()} returned a gradient different than None at "
+                        f"position {i + 1}, but the corresponding forward input was not a "
+                        "Variable"
+                    )
+                continue
+            if g is not None:
+                if not isinstance(g, Tensor):
+                    raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
+                if tuple(g.shape) != tuple(shape):
+                    raise RuntimeError(
+                        f"Function {self.name()} returned an invalid gradient at index {i} - "
+                        f"got {list(g.shape)} but expected shape compatible with {list(shape)}"
+                    )
+            kept.append(g)
+        return tuple(kept)
 
 
 class _FunctionMeta(type):
@@ -216,11 +250,9 @@ class Function(metaclass=_FunctionMeta):
         outs = (outputs,) if single else outputs
         if not needs:
             return outputs
-        ctx.next_functions = tuple(
-            edge_of(a) if isinstance(a, Tensor) else (None, 0) for a in args
-        )
+        ctx.next_functions = tuple(edge_of(a) for a in tensor_args)
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
-        ctx._input_shapes = tuple(a.shape if isinstance(a, Tensor) else None for a in args)
+        ctx._tensor_at = tuple(a.shape if isinstance(a, Tensor) else None for a in args)
         saved = getattr(ctx, "_to_save", ())
         ctx._inputs = saved
         ctx._versions = tuple(version_of(t) if t is not None else 0 for t in saved)
@@ -229,7 +261,10 @@ class Function(metaclass=_FunctionMeta):
         if anomaly_mode.enabled:
             anomaly_mode.record(ctx)
         non_diff = getattr(ctx, "_non_differentiable", set())
-        dirty = {id(t) for t in getattr(ctx, "_dirty", ())}
+        dirty_tensors = getattr(ctx, "_dirty", ())
+        for t in dirty_tensors:
+            t._bump_version()  # forward changed it in place
+        dirty = {id(t) for t in dirty_tensors}
         input_ids = {id(t) for t in tensor_args}
         wrapped, meta = [], []
         for i, o in enumerate(outs):
@@ -248,3 +283,49 @@ class Function(metaclass=_FunctionMeta):
             wrapped.append(o)
         ctx._out_meta = tuple(meta)
         return wrapped[0] if single else tuple(wrapped)
+
+
+class _DelayedError(Function):
+    """Passes values through; differentiating through it raises the stored message."""
+
+    @staticmethod
+    def forward(ctx, message, *tensors):
+        ctx.message = message
+        out = tuple(t.detach().clone() if t is not None else None for t in tensors)
+        return out[0] if len(out) == 1 else out
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError(ctx.message)
+
+
+def once_differentiable(backward):
+    """Decorate a custom Function's ``backward`` that cannot itself be differentiated.
+
+    It then always runs without recording a graph; when a higher-order gradient was asked for
+    (``create_graph=True`` with gradients that require grad), its results carry a node that
+    raises if anyone differentiates through them.
+    """
+
+    @functools.wraps(backward)
+    def wrapper(ctx, *grads):
+        with grad_mode.no_grad():
+            outputs = backward(ctx, *grads)
+        if not grad_mode.enabled:
+            return outputs
+        if not any(isinstance(g, Tensor) and g._requires_grad for g in grads):
+            return outputs
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        present = [o for o in outs if isinstance(o, Tensor)]
+        if not present:
+            return outputs
+        wrapped = _DelayedError.apply(
+            "trying to differentiate twice a function that was marked with @once_differentiable",
+            *(o.requires_grad_() if _differentiable(o._dtype) else o for o in present),
+        )
+        wrapped = iter((wrapped,) if len(present) == 1 else wrapped)
+        result = tuple(next(wrapped) if isinstance(o, Tensor) else o for o in outs)
+        return result[0] if single else result
+
+    return wrapper

@@ -17,13 +17,7 @@ import threading
 import types
 
 
-class _State(threading.local):
-    # class attributes are what every thread sees until it sets its own
-    enabled = True
-    inference = False
-
-
-_state = _State()
+from ember._grad_state import state as _state
 
 
 def _set_enabled(_module, value: bool) -> None:

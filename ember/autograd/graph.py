@@ -61,6 +61,9 @@ class Node:
         "__dict__",
         "__weakref__",
     )
+    save_output = False  # whether backward reads the op's output (``Primitive.output``)
+    materialize_grads = True  # a missing output gradient reaches backward as zeros, not None
+
     def name(self) -> str:
         return type(self).__name__ + "Backward0"
 
@@ -96,6 +99,8 @@ class Node:
     def _release(self) -> None:
         self._inputs = _FREED
         self._out = _FREED
+        if self.save_output:
+            self.__dict__.pop("_out_storages", None)
 
     # -- hooks ---------------------------------------------------------------------------------
 
@@ -143,17 +148,28 @@ class Node:
                 new = fn(tuple(grads))
                 if new is not None:
                     grads = list(new)
-        for i, g in enumerate(grads):
-            if g is None:
-                grads[i] = _zeros_for(self._out_meta_at(i))
+        if self.materialize_grads:
+            for i, g in enumerate(grads):
+                if g is None:
+                    meta = self._out_meta_at(i)
+                    if meta is not None:  # a non-tensor output of a custom Function gets None
+                        grads[i] = _zeros_for(meta)
         prev = grad_mode.enabled
         grad_mode.enabled = create_graph
         try:
             result = type(self).backward(self, *grads)
         finally:
             grad_mode.enabled = prev
-        if not isinstance(result, tuple):
-            result = (result,)
+        result = self._fit_result(result if isinstance(result, tuple) else (result,))
+        if self._post_hooks:
+            for fn in list(self._post_hooks.values()):
+                new = fn(result, tuple(grads))
+                if new is not None:
+                    result = tuple(new)
+        return result
+
+    def _fit_result(self, result: tuple) -> tuple:
+        """One gradient per input edge (trailing Nones beyond them are dropped)."""
         n = len(self.next_functions)
         if len(result) != n:
             if len(result) > n and all(r is None for r in result[n:]):
@@ -163,11 +179,6 @@ class Node:
                     f"function {self.name()} returned an incorrect number of gradients "
                     f"(expected {n}, got {len(result)})"
                 )
-        if self._post_hooks:
-            for fn in list(self._post_hooks.values()):
-                new = fn(result, tuple(grads))
-                if new is not None:
-                    result = tuple(new)
         return result
 
     @property

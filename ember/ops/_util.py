@@ -168,6 +168,11 @@ def commit_inplace(self: Tensor, result: Tensor) -> None:
     """
     if not result._requires_grad:
         result = Copy.apply(self.detach() if self._base is not None else self, result)
+    fn = result._grad_fn
+    if fn is not None and fn.save_output:
+        # ``self`` now holds the output that op saved (``exp_``): changing ``self`` again in
+        # place spoils its backward, as in PyTorch
+        fn._note_output_storage(result._output_nr, self._get_storage())
     if result._dtype is not self._dtype:
         result = cast(result, self._dtype)
     if tuple(result._data.shape) != tuple(self._data.shape):

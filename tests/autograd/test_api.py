@@ -380,3 +380,15 @@ def test_post_accumulate_grad_hook():
                 RuntimeError, "post accumulate grad hooks cannot be registered on non-leaf")
     raises_both(lambda lib: lib.ones(2).register_hook(print), RuntimeError,
                 "cannot register a hook on a tensor that doesn't require gradient")
+
+
+def test_legacy_variable_is_the_tensor():
+    def run(lib):
+        t = lib.tensor([1.0, 2.0])
+        v = lib.autograd.Variable(t, requires_grad=True)
+        (v * v).sum().backward()
+        w = lib.autograd.Variable(v * 2)
+        return (v is t, t.requires_grad, v.data_ptr() == t.data_ptr(), v.is_leaf, v.grad, t.grad,
+                w.requires_grad, isinstance(lib.zeros(1), lib.autograd.Variable))
+
+    both(run)

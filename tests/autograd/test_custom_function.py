@@ -124,8 +124,6 @@ def test_only_one_output_used():
     both(run)
 
 
-@pytest.mark.xfail(strict=True, reason="needs Function.apply to give next_functions one edge "
-                   "per tensor argument only (ember/autograd/function.py)")
 def test_next_functions_skip_non_tensor_arguments():
     def run(lib):
         MulAdd = _classes(lib)[0]
@@ -159,8 +157,6 @@ def test_mark_dirty_returns_the_modified_input():
     both(run)
 
 
-@pytest.mark.xfail(strict=True, reason="needs mark_dirty to bump the version counter "
-                   "(ember/autograd/function.py)")
 def test_mark_dirty_bumps_the_version():
     def run(lib):
         y = leaf(lib, X) * 1
@@ -203,11 +199,8 @@ def test_custom_function_double_backward():
     both(run)
 
 
-_NEEDS_ONCE = pytest.mark.xfail(strict=True, reason="needs once_differentiable in "
-                                "ember/autograd/function.py")
 
 
-@_NEEDS_ONCE
 def test_once_differentiable_backward_runs_without_graph():
     def run(lib):
         x = leaf(lib, X)
@@ -217,7 +210,6 @@ def test_once_differentiable_backward_runs_without_graph():
     both(run)
 
 
-@_NEEDS_ONCE
 def test_once_differentiable_refuses_a_second_backward():
     def run(lib):
         x = leaf(lib, X)
@@ -238,8 +230,6 @@ def test_no_graph_when_nothing_requires_grad_or_in_no_grad():
     both(run)
 
 
-@pytest.mark.xfail(strict=True, reason="needs Node._run to pass None (not zeros) as the grad "
-                   "of a non-tensor output (ember/autograd/graph.py _zeros_for gets None meta)")
 def test_non_tensor_outputs_pass_through():
     def run(lib):
         class WithCount(lib.autograd.Function):
@@ -319,8 +309,6 @@ def test_backward_errors():
     raises_both(wrong_shape, RuntimeError, "returned an invalid gradient at index 0")
 
 
-@pytest.mark.xfail(strict=True, reason="needs a non-Tensor gradient from a custom backward to "
-                   "raise RuntimeError 'expected Variable or None' (ember/autograd/function.py)")
 def test_non_tensor_gradient_is_a_runtime_error():
     def run(lib):
         class F(lib.autograd.Function):

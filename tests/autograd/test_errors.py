@@ -53,8 +53,6 @@ def test_two_in_place_changes_count_twice():
                                    r"version 0 instead")
 
 
-@pytest.mark.xfail(strict=True, reason="needs save_output ops (exp, sigmoid, tanh...) to check "
-                   "their output's version (ember/autograd/function.py Primitive.apply/output)")
 def test_in_place_change_of_a_saved_output_is_detected():
     def run(lib):
         x = leaf(lib, X)

@@ -135,8 +135,6 @@ def test_inference_mode_states():
     both(run)
 
 
-@pytest.mark.xfail(strict=True, reason="needs tensors made in inference_mode to be marked "
-                   "(ember/_tensor.py _wrap; see the autograd report)")
 def test_tensors_made_in_inference_mode_are_inference_tensors():
     def run(lib):
         x = lib.ones(2)

@@ -13,3 +13,15 @@ class _State(threading.local):
 
 
 state = _State()
+
+
+# How many inference_mode regions are open in any thread: while none is, making a tensor need
+# not read the thread-local flag at all.
+inference_regions = 0
+_lock = threading.Lock()
+
+
+def enter_inference(delta: int) -> None:
+    global inference_regions
+    with _lock:
+        inference_regions += delta

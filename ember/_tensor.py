@@ -15,7 +15,7 @@ from ember import _dtype
 from ember._device import CPU, as_device
 from ember._device import device as device_cls
 from ember._storage import TypedStorage, UntypedStorage, storage_of_array
-from ember._grad_state import state as _grad_state
+from ember import _grad_state
 from ember.backend import for_device
 
 _cpu_backend = for_device(CPU)
@@ -602,7 +602,7 @@ def _wrap(arr, dtype, device, storage=None) -> Tensor:
     t._requires_grad = False
     t._grad = None
     t._grad_fn = None
-    if _grad_state.inference:
+    if _grad_state.inference_regions and _grad_state.state.inference:
         t.__dict__["_is_inference"] = True
     return t
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 
+from ember._grad_state import state as _grad_state
 from ember._tensor import Tensor, _wrap
 from ember.autograd import anomaly_mode
 from ember.autograd.graph import AccumulateGrad, edge_of
@@ -145,7 +146,6 @@ def _run_graph(roots, grads, retain_graph, create_graph, stops, captures):
     captured gradient has been through the tensor hooks unless its node runs anyway.
     """
     order = _topological(roots)
-    anomaly = anomaly_mode.enabled
     needed = None if stops is None else _needed(order, stops, captures)
     captured = None if captures is None else [None] * len(captures)
     buffers = {}
@@ -154,6 +154,18 @@ def _run_graph(roots, grads, retain_graph, create_graph, stops, captures):
         if buf is None:
             buf = buffers[node] = [None] * node.num_outputs
         buf[nr] = _add(buf[nr], g, create_graph)
+    prev_mode = _grad_state.enabled
+    _grad_state.enabled = create_graph  # hooks and backward formulas record only if asked
+    try:
+        _run_nodes(order, buffers, needed, stops, captures, captured, create_graph,
+                   retain_graph)
+    finally:
+        _grad_state.enabled = prev_mode
+    return captured
+
+
+def _run_nodes(order, buffers, needed, stops, captures, captured, create_graph, retain_graph):
+    anomaly = anomaly_mode.enabled
     for node in order:
         buf = buffers.pop(node, None)
         if buf is None:
@@ -185,7 +197,6 @@ def _run_graph(roots, grads, retain_graph, create_graph, stops, captures):
             cbuf[nr] = _add(cbuf[nr], g, create_graph)
         if not retain_graph:
             node._release()
-    return captured
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):

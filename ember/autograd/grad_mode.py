@@ -17,6 +17,7 @@ import threading
 import types
 
 
+from ember import _grad_state
 from ember._grad_state import state as _state
 
 
@@ -182,9 +183,11 @@ class inference_mode(_DecoratorContextManager):
         self.prev = (_state.enabled, _state.inference)
         _state.enabled = not self.mode
         _state.inference = bool(self.mode)
+        _grad_state.enter_inference(1)
 
     def __exit__(self, *exc) -> None:
         _state.enabled, _state.inference = self.prev
+        _grad_state.enter_inference(-1)
 
     def clone(self) -> inference_mode:
         return self.__class__(self.mode)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import weakref
 
-from ember.autograd import grad_mode
 
 _FREED = object()
 
@@ -140,7 +139,8 @@ class Node:
                     grads[nr] = new
 
     def _run(self, grads: list, create_graph: bool) -> tuple:
-        """Hooks, then backward with grad mode set to ``create_graph``; one grad per input edge."""
+        """Hooks, then backward (run by the engine with grad mode set to ``create_graph``);
+        one grad per input edge."""
         if self._tensor_hooks:
             self._apply_tensor_hooks(grads)
         if self._pre_hooks:
@@ -154,12 +154,8 @@ class Node:
                     meta = self._out_meta_at(i)
                     if meta is not None:  # a non-tensor output of a custom Function gets None
                         grads[i] = _zeros_for(meta)
-        prev = grad_mode.enabled
-        grad_mode.enabled = create_graph
-        try:
-            result = type(self).backward(self, *grads)
-        finally:
-            grad_mode.enabled = prev
+        # the engine has set grad mode to ``create_graph`` for the whole pass
+        result = type(self).backward(self, *grads)
         result = self._fit_result(result if isinstance(result, tuple) else (result,))
         if self._post_hooks:
             for fn in list(self._post_hooks.values()):

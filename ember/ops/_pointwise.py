@@ -179,6 +179,14 @@ def scalar_array(value, np_dtype, xp):
 def operands(a, b, dtype: _dtype.dtype | None = None) -> tuple[Tensor, Tensor]:
     """Both operands as tensors of one dtype (``dtype`` or the promoted one) on one device;
     Python and NumPy numbers become 0-dim tensors."""
+    if (
+        dtype is None
+        and isinstance(b, Tensor)
+        and isinstance(a, Tensor)
+        and a._dtype is b._dtype
+        and a._device is b._device
+    ):
+        return a, b  # the common case: nothing to promote, move or check
     if isinstance(a, Tensor):
         device = a._device
         if isinstance(b, Tensor):

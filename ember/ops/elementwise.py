@@ -101,7 +101,7 @@ class Mul(Primitive):
     def forward(ctx, a, b):
         ctx.shapes = (a.shape, b.shape)
         out = a * b
-        if out.dtype != a.dtype:  # a float16/bfloat16 tensor by a float32 number
+        if out.dtype is not a.dtype and out.dtype != a.dtype:  # a half tensor by a float32 number
             out = out.astype(a.dtype)
         return fit(out, a, b)
 

@@ -1,4 +1,9 @@
-"""The command line: ``python -m ember info`` and ``python -m ember demo``."""
+"""The command line.
+
+``python -m ember info``                 versions, BLAS, default dtype and devices
+``python -m ember demo [options]``       train and evaluate a CNN on the bundled digits
+``python -m ember run SCRIPT [ARGS]``    run a PyTorch program with ``torch`` resolved to ember
+"""
 
 from __future__ import annotations
 
@@ -31,39 +36,33 @@ def _info() -> str:
     return "\n".join(lines)
 
 
-def _demo() -> str:
-    import ember
-
-    points = ember.tensor([[1.0, 4.0], [2.0, 1.0], [3.0, 5.0]])
-    second = points[1]
-    transposed = points.t()
-    second[0] = 20.0
-    return "\n".join(
-        [
-            "points = ember.tensor([[1.0, 4.0], [2.0, 1.0], [3.0, 5.0]])",
-            f"points.stride() = {points.stride()}",
-            f"points.storage() = {points.storage().tolist()}",
-            f"points[1].storage_offset() = {second.storage_offset()}",
-            f"points.t().stride() = {transposed.stride()} (same storage: "
-            f"{transposed.untyped_storage().data_ptr() == points.untyped_storage().data_ptr()})",
-            "after points[1][0] = 20.0, points.t() is",
-            repr(transposed),
-        ]
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ember", description=__doc__)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["run"]:
+        # everything after the script belongs to the script, flags included
+        if len(argv) < 2 or argv[1].startswith("-"):
+            print("usage: python -m ember run SCRIPT [ARGS...]", file=sys.stderr)
+            return 2
+        from ember import compat
+
+        compat.run(argv[1], argv[2:])
+        return 0
+    from ember import _demo
+
+    parser = argparse.ArgumentParser(
+        prog="python -m ember", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="versions, BLAS, default dtype and devices")
-    sub.add_parser("demo", help="the main job: verify the install and show a tensor example")
+    demo = sub.add_parser("demo", help="train and evaluate a CNN on the bundled digits")
+    _demo.add_arguments(demo)
+    sub.add_parser("run", help="run a PyTorch program on ember: run SCRIPT [ARGS...]")
     args = parser.parse_args(argv)
     if args.command == "info":
         print(_info())
     elif args.command == "demo":
-        print(_info())
-        print()
-        print(_demo())
+        _demo.run(args)
     return 0
 
 

@@ -102,3 +102,26 @@ def test_versions_and_hub():
     assert isinstance(ember.__version__, str) and ember.version.__version__ == ember.__version__
     with pytest.raises(RuntimeError, match="never downloads"):
         ember.hub.load("pytorch/vision", "resnet18")
+
+
+def test_tensorboard_is_absent_with_a_clear_import_error():
+    with pytest.raises(ImportError, match="SummaryWriter"):
+        from ember.utils.tensorboard import SummaryWriter  # noqa: F401
+
+
+def test_legacy_constructors_and_helpers_match_torch():
+    import torch
+
+    for name in ("FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "ByteTensor",
+                 "BoolTensor"):
+        ours, theirs = getattr(ember, name)([1, 0, 2]), getattr(torch, name)([1, 0, 2])
+        assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1]
+        assert ours.type().split(".")[1] == theirs.type().split(".")[1]
+        assert ours.tolist() == theirs.tolist()
+    assert tuple(ember.FloatTensor(2, 3).shape) == tuple(torch.FloatTensor(2, 3).shape)
+    for lib in (ember, torch):
+        t = lib.ones(2, dtype=lib.float64)
+        assert t.new_tensor([1, 2]).dtype == lib.float64
+        assert t.new_zeros(3).dtype == lib.float64 and t.new_ones((1, 2)).shape == (1, 2)
+        assert t.new_full((2,), 7).tolist() == [7.0, 7.0] and t.new_empty(4).shape == (4,)
+        assert t.data.requires_grad is False and lib.is_tensor(t) and lib.numel(t) == 2

@@ -182,8 +182,11 @@ def _run_nodes(order, buffers, needed, stops, captures, captured, create_graph, 
                             captured[slot] = g
             if not runs:
                 continue
-        if all(g is None for g in buf):
-            continue
+        for g in buf:
+            if g is not None:
+                break
+        else:
+            continue  # nothing reached this node
         if anomaly:
             results = anomaly_mode.run_node(node, buf, create_graph)
         else:
@@ -195,6 +198,9 @@ def _run_nodes(order, buffers, needed, stops, captures, captured, create_graph, 
             if cbuf is None:
                 cbuf = buffers[child] = [None] * child.num_outputs
             cbuf[nr] = _add(cbuf[nr], g, create_graph)
+        # drop this frame's references to the gradients: a leaf's AccumulateGrad may then
+        # adopt its gradient instead of copying it (see ``accumulate_into_grad``)
+        results = g = cbuf = buf = None
         if not retain_graph:
             node._release()
 

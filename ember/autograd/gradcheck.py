@@ -16,7 +16,7 @@ from __future__ import annotations
 import warnings
 
 from ember import _dtype
-from ember._tensor import Tensor, _wrap
+from ember._tensor import Tensor, _from_array, _wrap
 from ember.autograd.engine import grad as _grad
 from ember.autograd.function import Function
 from ember.backend import array_module, cpu, for_device
@@ -581,6 +581,6 @@ def _random_grad_output(out, gen, non_contiguous: bool) -> Tensor:
     arr = for_device(out._device).from_host(host.astype(dt.np), out._device.index)
     if non_contiguous:
         arr = arr[..., 0]
-    t = _wrap(arr, dt, out._device)
-    t._requires_grad = True
+    t = _wrap(arr, dt, out._device) if arr.size else _from_array(arr, out._device, dt)
+    t._requires_grad = True  # (an empty one gets PyTorch's strides, not NumPy's zeros)
     return t

@@ -7,6 +7,7 @@ registered on it.  The engine (``engine.py``) walks nodes; ops (``function.py``)
 
 from __future__ import annotations
 
+import sys
 import weakref
 
 
@@ -238,14 +239,59 @@ class AccumulateGrad(Node):
         return ()
 
 
+# How many references a gradient has inside AccumulateGrad when nothing but the engine's buffer
+# holds it; measured once (``_calibrate``) rather than assumed, as it depends on the interpreter.
+_SOLE_REFS = None
+
+
+def _calibrate() -> int:
+    global _SOLE_REFS
+    from ember._factories import ones
+
+    from ember.autograd.grad_mode import enable_grad
+
+    _SOLE_REFS = 0  # while measuring, nothing is adopted
+    x = ones(2, requires_grad=True)
+    with enable_grad():  # (the first backward pass may be the one calling this)
+        (x * 2.0).sum().backward()
+    _SOLE_REFS = x.__dict__.pop("_refs_seen")
+    return _SOLE_REFS
+
+
+def _adoptable(t, g) -> bool:
+    """Whether ``g`` can become ``t.grad`` as it is: nothing else refers to it or to its array,
+    it owns its memory, and it has the leaf's layout (PyTorch steals such gradients too)."""
+    arr = g._data
+    return (
+        arr.base is None
+        # the references a sole gradient has in accumulate_into_grad, plus this function's
+        # parameter and getrefcount's argument
+        and sys.getrefcount(g) <= _SOLE_REFS + 2
+        # g's reference, the local ``arr`` and getrefcount's argument
+        and sys.getrefcount(arr) <= 3
+        and arr.strides == t._data.strides
+        and g._grad_fn is None
+        and not g._requires_grad
+    )
+
+
 def accumulate_into_grad(t, g, create_graph: bool) -> None:
-    """Add ``g`` into ``t.grad``; the first gradient is copied so that no two leaves share one."""
+    """Add ``g`` into ``t.grad``.  The first gradient becomes ``.grad`` itself when nothing else
+    holds it, and is copied otherwise, so that no two leaves (or a hook) share one."""
     from ember._tensor import _wrap
 
     if g._dtype is not t._dtype:
         g = g.to(t._dtype)
     if t._grad is None:
         if create_graph:
+            t._grad = g
+            return
+        if _SOLE_REFS is None:
+            _calibrate()
+        if _SOLE_REFS == 0:  # calibrating: record what a sole gradient looks like
+            t.__dict__["_refs_seen"] = sys.getrefcount(g) - 1
+            t._grad = _wrap(g._data.copy(), g._dtype, g._device)
+        elif _adoptable(t, g):
             t._grad = g
         else:
             t._grad = _wrap(g._data.copy(), g._dtype, g._device)

@@ -324,3 +324,34 @@ def test_promotion_keeps_the_graph():
     y.sum().backward()
     assert x.grad.dtype is ember.float32
     assert x.grad.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_first_gradient_adopted_only_when_nothing_else_holds_it():
+    """A leaf may take its first gradient as is (no copy), but never one that another leaf, a
+    hook or the caller still holds: later accumulation must not write through to them."""
+    a = ember.ones(3, requires_grad=True)
+    b = ember.ones(3, requires_grad=True)
+    (a + b).sum().backward()  # AddBackward hands one gradient tensor to both leaves
+    assert a.grad.data_ptr() != b.grad.data_ptr()
+    (a * 2).sum().backward()
+    assert b.grad.tolist() == [1.0, 1.0, 1.0] and a.grad.tolist() == [3.0, 3.0, 3.0]
+
+    kept = []
+    w = ember.ones(3, requires_grad=True)
+    w.register_hook(lambda g: kept.append(g))
+    (w * 2).sum().backward()
+    (w * 2).sum().backward()
+    assert kept[0].tolist() == [2.0, 2.0, 2.0] and w.grad.tolist() == [4.0, 4.0, 4.0]
+
+    seed = ember.full((3,), 5.0)
+    v = ember.ones(3, requires_grad=True)
+    (v * 1).backward(seed)
+    (v * 1).backward(seed)
+    assert seed.tolist() == [5.0, 5.0, 5.0] and v.grad.tolist() == [10.0, 10.0, 10.0]
+
+    m = ember.nn.Linear(4, 3)
+    m(ember.ones(2, 4)).sum().backward()
+    first = m.weight.grad
+    assert first.stride() == (4, 1)
+    m(ember.ones(2, 4)).sum().backward()
+    assert m.weight.grad is first and first.tolist()[0] == [4.0] * 4

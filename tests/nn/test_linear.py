@@ -91,3 +91,42 @@ def test_unflatten():
     check_module(ember.nn.Unflatten(-1, (2, -1)), torch.nn.Unflatten(-1, (2, -1)), randn(3, 10))
     with pytest.raises(TypeError):
         ember.nn.Unflatten(1, 5)
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (2, 3, 4), (4,), (0, 4)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_gradcheck_and_double_backward(shape, bias):
+    """The fused linear primitive: first and second derivatives of every input, float64."""
+    ember.manual_seed(0)
+
+    def t(*s):
+        return ember.randn(*s, dtype=ember.float64).requires_grad_()
+
+    args = [t(*shape), t(5, 4)] + ([t(5)] if bias else [])
+    fn = ember.nn.functional.linear
+    assert ember.autograd.gradcheck(fn, args)
+    assert ember.autograd.gradgradcheck(fn, args)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_linear_half_precision(dtype):
+    arrays = [randn(6, 8), randn(5, 8, seed=1), randn(5, seed=2)]
+
+    def run(lib, x, w, b):
+        dt = getattr(lib, dtype)
+        return lib.nn.functional.linear(x.to(dt), w.to(dt), b.to(dt)).float()
+
+    check_fn(run, *arrays, rtol=1e-2, atol=1e-2)
+
+
+def test_linear_weight_grad_is_row_major_and_owned():
+    """dW comes out (out, in) row-major, so .grad is the product itself, not a copy of it."""
+    m = ember.nn.Linear(4, 3)
+    m(ember.randn(5, 4)).sum().backward()
+    assert m.weight.grad.is_contiguous() and m.weight.grad.stride() == (4, 1)
+    assert m.bias.grad.shape == (3,)
+
+
+def test_linear_dtype_mismatch_error():
+    with pytest.raises(RuntimeError, match="dtype"):
+        ember.nn.functional.linear(ember.randn(2, 4), ember.randn(3, 4, dtype=ember.float64))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ember._tensor import Tensor
 from ember.ops.einsum import einsum
 from ember.ops.linalg import addmm, matmul
+from ember.ops.linear import Linear
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -13,6 +14,19 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     Shapes: input ``(*, in_features)``, weight ``(out_features, in_features)`` (or
     ``(in_features,)``), bias ``(out_features,)`` or ``()``; output ``(*, out_features)``.
     """
+    dt = input._dtype
+    if (
+        weight._dtype is dt
+        and dt.is_floating_point
+        and weight.dim() == 2
+        and input.dim() >= 1
+        and input.shape[-1] == weight.shape[1]
+        and input._device == weight._device
+    ):
+        if bias is None:
+            return Linear.apply(input, weight)
+        if bias._dtype is dt and bias.shape == (weight.shape[0],) and bias._device == input._device:
+            return Linear.apply(input, weight, bias)
     if input.dim() == 2 and weight.dim() == 2 and bias is not None:
         return addmm(bias, input, weight.t())
     out = matmul(input, weight.t() if weight.dim() == 2 else weight)

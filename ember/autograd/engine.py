@@ -152,7 +152,7 @@ def _run_graph(roots, grads, retain_graph, create_graph, stops, captures):
     for (node, nr), g in zip(roots, grads, strict=True):
         buf = buffers.get(node)
         if buf is None:
-            buf = buffers[node] = [None] * node.num_outputs
+            buf = buffers[node] = [None] * len(node._out_meta)
         buf[nr] = _add(buf[nr], g, create_graph)
     prev_mode = _grad_state.enabled
     _grad_state.enabled = create_graph  # hooks and backward formulas record only if asked
@@ -196,7 +196,7 @@ def _run_nodes(order, buffers, needed, stops, captures, captured, create_graph, 
                 continue
             cbuf = buffers.get(child)
             if cbuf is None:
-                cbuf = buffers[child] = [None] * child.num_outputs
+                cbuf = buffers[child] = [None] * len(child._out_meta)
             cbuf[nr] = _add(cbuf[nr], g, create_graph)
         # drop this frame's references to the gradients: a leaf's AccumulateGrad may then
         # adopt its gradient instead of copying it (see ``accumulate_into_grad``)

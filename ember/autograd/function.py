@@ -42,12 +42,15 @@ class Primitive(Node):
     def apply(cls, *inputs: Tensor, **params):
         ctx = object.__new__(cls)
         n = len(inputs)
-        if n == 2:
-            out = cls.forward(ctx, inputs[0]._data, inputs[1]._data, **params)
-        elif n == 1:
-            out = cls.forward(ctx, inputs[0]._data, **params)
-        else:
+        # (spelled out: a call through ``*``/``**`` costs more than a small op's arithmetic)
+        if params:
             out = cls.forward(ctx, *[t._data for t in inputs], **params)
+        elif n == 2:
+            out = cls.forward(ctx, inputs[0]._data, inputs[1]._data)
+        elif n == 1:
+            out = cls.forward(ctx, inputs[0]._data)
+        else:
+            out = cls.forward(ctx, *[t._data for t in inputs])
         device = inputs[0]._device
         if type(out) is tuple:
             return cls._wrap_many(ctx, inputs, out, device)
@@ -178,6 +181,7 @@ class BackwardCFunction(Node, FunctionCtx):
 
     _forward_cls = None
     materialize_grads = True
+    _fits_by_argument = True
 
     def name(self) -> str:
         return type(self).__name__

@@ -63,6 +63,7 @@ class Node:
     )
     save_output = False  # whether backward reads the op's output (``Primitive.output``)
     materialize_grads = True  # a missing output gradient reaches backward as zeros, not None
+    _fits_by_argument = False  # custom Functions check and filter gradients per forward argument
 
     def name(self) -> str:
         return type(self).__name__ + "Backward0"
@@ -85,7 +86,10 @@ class Node:
                 "if you need to access saved tensors after calling backward."
             )
         for t, v in zip(inputs, self._versions):
-            if t is not None and version_of(t) != v:
+            if t is None:
+                continue
+            st = t._storage
+            if (0 if st is None else st._version) != v:
                 shape = ", ".join(str(n) for n in t.shape)
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by "
@@ -157,7 +161,10 @@ class Node:
                         grads[i] = _zeros_for(meta)
         # the engine has set grad mode to ``create_graph`` for the whole pass
         result = type(self).backward(self, *grads)
-        result = self._fit_result(result if isinstance(result, tuple) else (result,))
+        if type(result) is not tuple:
+            result = (result,)
+        if len(result) != len(self.next_functions) or self._fits_by_argument:
+            result = self._fit_result(result)
         if self._post_hooks:
             for fn in list(self._post_hooks.values()):
                 new = fn(result, tuple(grads))

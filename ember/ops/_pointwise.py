@@ -34,7 +34,7 @@ def fit(out, *inputs):
     out (see :func:`torch_strides`); NumPy agrees whenever every input is row-major and no
     dim has size 1."""
     if out.ndim < 2:
-        return nd(out)
+        return out if out.size and out.ndim else nd(out)
     if out.size and 1 not in out.shape:  # size-1 dims: strides NumPy sets but ignores
         for x in inputs:
             if not x.flags.c_contiguous:
@@ -320,7 +320,9 @@ def inplace(op, saves_input: bool = True):
 def reduce_grad(grad: Tensor, shape) -> Tensor:
     """Undo broadcasting of one input's gradient: sum over the dims it was expanded along
     (two sums rather than a sum and a reshape, so that only sums enter the graph)."""
-    gshape = tuple(grad.shape)
+    gshape = grad._data.shape
+    if gshape == shape:  # the common case: no broadcasting happened
+        return grad
     shape = tuple(shape)
     if gshape == shape:
         return grad

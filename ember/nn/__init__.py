@@ -24,6 +24,7 @@ from ember.nn.modules import (
     PReLU,
     ReLU,
     ReLU6,
+    RReLU,
     SELU,
     SiLU,
     Sigmoid,
@@ -157,6 +158,7 @@ __all__ = [
     "PReLU",
     "ReLU",
     "ReLU6",
+    "RReLU",
     "SELU",
     "SiLU",
     "Sigmoid",
@@ -190,3 +192,20 @@ from ember.nn.modules import _CONV_FAMILY
 from ember.nn.modules import *  # noqa: F401,F403  (conv, padding, pooling, resampling layers)
 
 __all__ += _CONV_FAMILY
+
+from ember.nn.modules import _RNN_FAMILY
+from ember.nn.modules.rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase
+
+__all__ += _RNN_FAMILY
+
+from ember.nn.modules import _ATTENTION_FAMILY
+from ember.nn.modules.transformer import (
+    MultiheadAttention,
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
+
+__all__ += _ATTENTION_FAMILY

@@ -520,3 +520,163 @@ class Embedding(Primitive):
             g = g * _wrap(keep[:, None], grad._dtype, grad._device)
         index = _wrap(flat.astype(xp.int64, copy=False), _dtype.int64, grad._device)
         return index_add(g.new_zeros((ctx.num, g.shape[1])), 0, index, g)
+
+
+# -- binary cross-entropy -----------------------------------------------------------------------
+
+
+def _quiet(xp):
+    errstate = getattr(xp, "errstate", None)
+    return errstate(divide="ignore", invalid="ignore") if errstate is not None else _nullcontext()
+
+
+class _nullcontext:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+class BinaryCrossEntropy(Primitive):
+    """Unreduced ``-(t log x + (1 - t) log(1 - x))`` with both logs clamped at -100.
+
+    The backward is PyTorch's: ``(x - t) / max(x (1 - x), 1e-12)``, finite at x = 0 and x = 1
+    where differentiating the clamped logs would give NaN."""
+
+    @staticmethod
+    def forward(ctx, x, t):
+        xp = array_module(x)
+        with _quiet(xp):
+            log_x = xp.maximum(xp.log(x), -100)
+            log_1mx = xp.maximum(xp.log(1 - x), -100)
+        return (t - 1) * log_1mx - t * log_x
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        gx = gt = None
+        if need[0]:
+            gx = g * (x - t) / ((1 - x) * x).clamp(min=1e-12)
+        if need[1]:
+            # unclamped, as PyTorch's (infinite where x is 0 or 1)
+            gt = g * ((1 - x).log() - x.log())
+        return gx, gt
+
+
+# -- connectionist temporal classification -------------------------------------------------------
+
+
+def _ctc_shift(xp, a, k, fill):
+    """``a`` shifted right by ``k`` along the last dim, ``fill`` entering on the left."""
+    out = xp.empty_like(a)
+    out[..., :k] = fill
+    out[..., k:] = a[..., : a.shape[-1] - k]
+    return out
+
+
+class CtcLoss(Primitive):
+    """Per-sample CTC negative log-likelihood of ``log_probs`` ``(T, N, C)`` against padded
+    targets ``ext`` (the blank-interleaved label rows ``(N, 2S + 1)``).
+
+    The alpha recursion runs over time, vectorised over batch and labels; the beta recursion
+    runs in the backward.  The gradient is PyTorch's, ``exp(lp) - posterior``: the derivative
+    with respect to the logits of a ``log_softmax``, which is what CTC is fed in practice (it
+    passes through ``log_softmax``'s backward unchanged).
+    """
+
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, log_probs, *, ext, skip, in_len, tg_len, zero_infinity):
+        xp = array_module(log_probs)
+        t_max, n, _ = log_probs.shape
+        length = ext.shape[1]
+        ninf = -xp.inf
+        lpe = xp.take_along_axis(log_probs, xp.broadcast_to(ext, (t_max, n, length)), axis=2)
+        alpha = xp.full((t_max, n, length), ninf, dtype=log_probs.dtype)
+        with _quiet(xp):
+            if t_max:
+                alpha[0, :, :2] = lpe[0, :, :2]
+            for t in range(1, t_max):
+                a = alpha[t - 1]
+                r = xp.logaddexp(a, _ctc_shift(xp, a, 1, ninf))
+                xp.logaddexp(r, xp.where(skip, _ctc_shift(xp, a, 2, ninf), ninf), out=r)
+                xp.add(r, lpe[t], out=alpha[t])
+            rows = xp.arange(n)
+            last = xp.maximum(in_len - 1, 0)
+            end = 2 * tg_len
+            nll = -xp.logaddexp(
+                alpha[last, rows, end],
+                xp.where(tg_len > 0, alpha[last, rows, xp.maximum(end - 1, 0)], ninf),
+            )
+        # an empty input sequence matches only an empty target
+        nll = xp.where(in_len > 0, nll, xp.where(tg_len > 0, xp.inf, 0)).astype(log_probs.dtype)
+        ctx.ctc = (log_probs, lpe, alpha, ext, skip, in_len, tg_len, nll, zero_infinity)
+        if zero_infinity:
+            nll = xp.where(xp.isinf(nll), 0, nll).astype(log_probs.dtype)
+        return nll
+
+    @staticmethod
+    def backward(ctx, g):
+        from ember._tensor import _wrap
+
+        log_probs, lpe, alpha, ext, skip, in_len, tg_len, nll, zero_inf = ctx.ctc
+        xp = array_module(log_probs)
+        t_max, n, c = log_probs.shape
+        length = ext.shape[1]
+        ninf = -xp.inf
+        s_idx = xp.arange(length)
+        ends = (s_idx == 2 * tg_len[:, None]) | ((s_idx == 2 * tg_len[:, None] - 1) & (tg_len[:, None] > 0))
+        beta = xp.full_like(alpha, ninf)
+        skip_next = xp.zeros_like(skip)
+        skip_next[:, :-2] = skip[:, 2:]
+        with _quiet(xp):
+            nxt = xp.full((n, length), ninf, dtype=alpha.dtype)
+            for t in range(t_max - 1, -1, -1):
+                r = xp.logaddexp(nxt, _ctc_shift_left(xp, nxt, 1, ninf))
+                xp.logaddexp(r, xp.where(skip_next, _ctc_shift_left(xp, nxt, 2, ninf), ninf), out=r)
+                r += lpe[t]
+                start = xp.where(ends, lpe[t], ninf)
+                here = t < in_len - 1
+                cur = xp.where(here[:, None], r, xp.where((t == in_len - 1)[:, None], start, ninf))
+                beta[t] = cur
+                nxt = cur
+            post = xp.exp(alpha + beta - lpe + nll[None, :, None])
+        post = xp.where(xp.isnan(post), 0, post)
+        flat = (xp.arange(t_max * n).reshape(t_max, n, 1) * c + ext[None]).reshape(-1)
+        occ = xp.bincount(flat, weights=post.reshape(-1), minlength=t_max * n * c)
+        grad = xp.exp(log_probs) - occ.reshape(t_max, n, c).astype(log_probs.dtype)
+        active = xp.arange(t_max)[:, None] < in_len[None, :]
+        grad = xp.where(active[:, :, None], grad, 0)
+        bad = xp.isinf(nll)
+        if bad.any():
+            grad[:, bad] = 0 if zero_inf else xp.nan
+        grad = _wrap(xp.ascontiguousarray(grad.astype(log_probs.dtype, copy=False)), g._dtype, g._device)
+        return grad * g.reshape(1, n, 1)
+
+
+def _ctc_shift_left(xp, a, k, fill):
+    out = xp.empty_like(a)
+    out[..., a.shape[-1] - k:] = fill
+    out[..., : a.shape[-1] - k] = a[..., k:]
+    return out
+
+
+class RreluWithNoise(Primitive):
+    """``x * noise`` for randomized leaky ReLU: ``noise`` is 1 where ``x >= 0`` and a slope
+    drawn from U(lower, upper) elsewhere; the gradient is ``grad * noise``."""
+
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, *, noise):
+        ctx.noise = noise
+        return x * noise
+
+    @staticmethod
+    def backward(ctx, g):
+        from ember._tensor import _wrap
+
+        return g * _wrap(ctx.noise, g._dtype, g._device)

@@ -94,11 +94,14 @@ class MaxPoolWithIndices(Primitive):
         plane = 1
         for n in shape[len(shape) - nd:]:
             plane *= n
-        idx = _wrap(ctx._idx.reshape(lead + (-1,)), _dtype.int64, g._device)
+        nout = 1
+        for n in ctx._idx.shape[len(lead):]:
+            nout *= n
+        idx = _wrap(ctx._idx.reshape(lead + (nout,)), _dtype.int64, g._device)
         from ember._factories import zeros
 
         base = zeros(lead + (plane,), dtype=g.dtype, device=g.device)
-        return (base.scatter_add(len(lead), idx, g.reshape(lead + (-1,))).reshape(shape),)
+        return (base.scatter_add(len(lead), idx, g.reshape(lead + (nout,))).reshape(shape),)
 
 
 def window_sum(x, kernel, stride, pads, out):
@@ -211,3 +214,73 @@ def adaptive_max_kernel(x, out):
     idx = xp.take_along_axis(xp.broadcast_to(flat, windows.shape), arg[..., None], -1)[..., 0]
     values = xp.take_along_axis(windows, arg[..., None], -1)[..., 0]
     return values, idx.astype(xp.int64)
+
+
+def max_pool_values(x, kernel, stride, padding, dilation, out):
+    """Max pool values only (the no-grad path): a running ``maximum``, which propagates NaN as torch."""
+    xp = array_module(x)
+    nd = len(kernel)
+    size = x.shape[x.ndim - nd:]
+    low = -xp.inf if x.dtype.kind in "fc" else xp.iinfo(x.dtype).min
+    xpad = _pad_to(xp, x, _right_pads(size, kernel, stride, padding, dilation, out), low)
+    best = None
+    for _, sl in _slabs(kernel, stride, dilation, out):
+        if best is None:
+            best = xpad[sl].copy()
+        else:
+            xp.maximum(best, xpad[sl], out=best)
+    return best
+
+
+def _fractional_intervals(xp, sample, n, o, k):
+    """Window starts of fractional max pooling along one dim, per plane: torch's pseudo-random
+    sequence, computed in the input's float type as torch does (so the same windows come out)."""
+    dt = sample.dtype
+    starts = xp.empty(sample.shape + (o,), dtype=xp.int64)
+    if o > 1:
+        alpha = xp.asarray(n - k, dtype=dt) / xp.asarray(o - 1, dtype=dt)
+        i = xp.arange(o - 1).astype(dt)
+        starts[..., :-1] = (xp.trunc((i + sample[..., None]) * alpha).astype(xp.int64)
+                            - xp.trunc(sample * alpha).astype(xp.int64)[..., None])
+    starts[..., -1] = n - k
+    return starts
+
+
+def fractional_max_kernel(x, samples, kernel, out):
+    """``(values, indices)`` of fractional max pooling over the last ``len(kernel)`` dims of
+    ``(N, C, *size)``; ``samples`` ``(N, C, nd)`` in [0, 1) place the windows of each plane."""
+    xp = array_module(x)
+    nd = len(kernel)
+    lead = x.shape[:2]
+    size = x.shape[2:]
+    strides = [1] * nd
+    for d in range(nd - 2, -1, -1):
+        strides[d] = strides[d + 1] * size[d + 1]
+    # torch's 2-d kernel reads sample 0 for the width and 1 for the height; 3-d reads T, H, W
+    order = (1, 0) if nd == 2 else (0, 1, 2)
+    flat = 0
+    for d in range(nd):
+        starts = _fractional_intervals(xp, samples[..., order[d]], size[d], out[d], kernel[d])
+        pos = starts[..., :, None] + xp.arange(kernel[d])
+        shape = list(lead) + [1] * (2 * nd)
+        shape[2 + d], shape[2 + nd + d] = out[d], kernel[d]
+        flat = flat + (pos * strides[d]).reshape(shape)
+    n_out = _size(out)
+    flat = xp.broadcast_to(flat, tuple(lead) + tuple(out) + tuple(kernel)).reshape(lead + (n_out, -1))
+    windows = xp.take_along_axis(x.reshape(lead + (-1,)), flat.reshape(lead + (-1,)), axis=2)
+    windows = windows.reshape(flat.shape)
+    if x.dtype.kind in "fc":
+        nan = xp.isnan(windows)
+        arg = xp.where(nan.any(-1), nan.argmax(-1), windows.argmax(-1))
+    else:
+        arg = windows.argmax(-1)
+    idx = xp.take_along_axis(flat, arg[..., None], -1)[..., 0]
+    values = xp.take_along_axis(windows, arg[..., None], -1)[..., 0]
+    return values.reshape(lead + tuple(out)), idx.reshape(lead + tuple(out)).astype(xp.int64)
+
+
+def _size(shape):
+    p = 1
+    for s in shape:
+        p *= s
+    return p

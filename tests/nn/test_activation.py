@@ -168,6 +168,37 @@ def test_module(name, args, kwargs):
         check_module(em, tm, x)
 
 
+def test_rrelu_eval_matches_torch():
+    for args in [(), (0.1, 0.3)]:
+        em, tm = ember.nn.RReLU(*args).eval(), torch.nn.RReLU(*args).eval()
+        check_module(em, tm, _input((2, 3, 5)), train=False)
+    check_fn(lambda lib, x: lib.nn.functional.rrelu(x, 0.2, 0.4), _input((4, 5)))
+    assert repr(ember.nn.RReLU(0.1, 0.3, True)) == repr(torch.nn.RReLU(0.1, 0.3, True))
+
+
+def test_rrelu_training_noise_and_grad():
+    ember.manual_seed(0)
+    x = ember.randn(4000, dtype=ember.float64, requires_grad=True)
+    y = ember.nn.functional.rrelu(x, 0.1, 0.3, training=True)
+    assert y.grad_fn.name() == "RreluWithNoiseBackward0"
+    xs, ys = x.detach().numpy(), y.detach().numpy()
+    slope = ys[xs < 0] / xs[xs < 0]
+    assert slope.min() >= 0.1 and slope.max() <= 0.3 and abs(slope.mean() - 0.2) < 0.01
+    np.testing.assert_array_equal(ys[xs >= 0], xs[xs >= 0])
+    g = ember.randn(4000, dtype=ember.float64)
+    y.backward(g)
+    np.testing.assert_allclose(x.grad.numpy(), g.numpy() * ys / np.where(xs == 0, 1, xs))
+    z = ember.randn(10)
+    before = z.clone()
+    out = ember.nn.functional.rrelu_(z, training=True)
+    assert out is z and (z.numpy() != before.numpy()).sum() == (before.numpy() < 0).sum()
+    for lib, exc in ((ember, RuntimeError), (torch, RuntimeError)):
+        with pytest.raises(exc):
+            lib.nn.functional.rrelu(lib.randn(3), 0.5, 0.2, training=True)
+    with pytest.raises(NotImplementedError):
+        ember.nn.functional.rrelu(ember.tensor([1, 2]))
+
+
 def test_softmax2d_rejects_2d():
     with pytest.raises(ValueError):
         ember.nn.Softmax2d()(ember.randn(3, 4))

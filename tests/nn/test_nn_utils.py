@@ -165,3 +165,63 @@ def test_legacy_weight_norm(dim):
     torch.nn.utils.remove_weight_norm(tm)
     assert sorted(n for n, _ in em.named_parameters()) == ["bias", "weight"]
     close(em.weight, tm.weight, rtol=1e-5)
+
+
+def _spectral_pair(make, legacy, **kw):
+    em, tm = make(ember), make(torch)
+    if legacy:
+        ember.nn.utils.spectral_norm(em, **kw)
+        torch.nn.utils.spectral_norm(tm, **kw)
+    else:
+        ember.nn.utils.parametrizations.spectral_norm(em, **kw)
+        torch.nn.utils.parametrizations.spectral_norm(tm, **kw)
+    assert sorted(em.state_dict()) == sorted(tm.state_dict())
+    copy_state(em, tm)
+    return em, tm
+
+
+@pytest.mark.parametrize("legacy", [True, False], ids=["hook", "parametrization"])
+@pytest.mark.parametrize(
+    "make,shape,kw",
+    [
+        (lambda lib: lib.nn.Linear(6, 4), (3, 6), {}),
+        (lambda lib: lib.nn.Conv2d(2, 3, 3), (2, 2, 5, 5), {"n_power_iterations": 3}),
+        (lambda lib: lib.nn.ConvTranspose2d(2, 3, 2), (1, 2, 3, 3), {}),
+        (lambda lib: lib.nn.Linear(5, 4), (2, 5), {"dim": 1, "eps": 1e-6}),
+    ],
+    ids=["linear", "conv_3iters", "convT_dim1", "linear_dim1"],
+)
+def test_spectral_norm_matches_torch(legacy, make, shape, kw):
+    em, tm = _spectral_pair(make, legacy, **kw)
+    for step in range(3):  # the power iteration state carries over between training forwards
+        x, g = randn(*shape, seed=step), None
+        ye, yt = em(ember.tensor(x)), tm(torch.tensor(x))
+        close(ye, yt, rtol=1e-4, atol=1e-5)
+        g = randn(*yt.shape, seed=10 + step)
+        ye.backward(ember.tensor(g))
+        yt.backward(torch.tensor(g))
+    for (ne, pe), (nt, pt) in zip(em.named_parameters(), tm.named_parameters(), strict=True):
+        assert ne == nt
+        close(pe.grad, pt.grad, rtol=1e-4, atol=1e-5)
+    for k, v in tm.state_dict().items():
+        close(em.state_dict()[k], v, rtol=1e-4, atol=1e-6)
+    em.eval()
+    tm.eval()
+    x = randn(*shape, seed=7)
+    close(em(ember.tensor(x)), tm(torch.tensor(x)), rtol=1e-4, atol=1e-5)
+    if legacy:
+        ember.nn.utils.remove_spectral_norm(em)
+        torch.nn.utils.remove_spectral_norm(tm)
+        assert sorted(n for n, _ in em.named_parameters()) == ["bias", "weight"]
+        assert not list(em.buffers())
+        close(em.weight, tm.weight, rtol=1e-4, atol=1e-6)
+
+
+def test_spectral_norm_errors():
+    m = ember.nn.utils.spectral_norm(ember.nn.Linear(3, 2))
+    with pytest.raises(RuntimeError):
+        ember.nn.utils.spectral_norm(m)
+    with pytest.raises(ValueError):
+        ember.nn.utils.remove_spectral_norm(ember.nn.Linear(3, 2))
+    with pytest.raises(ValueError):
+        ember.nn.utils.spectral_norm(ember.nn.Linear(3, 2), n_power_iterations=0)

@@ -58,9 +58,13 @@ FUNCTIONAL = [
     ("adaptive_max_pool1d", (2, 3, 7), (3,), dict(return_indices=True)),
     ("adaptive_max_pool2d", (2, 3, 7, 6), ((3, 4),), dict(return_indices=True)),
     ("adaptive_max_pool2d", (3, 8, 8), (2,), dict(return_indices=True)),
+    ("adaptive_max_pool3d", (1, 2, 5, 6, 4), ((2, 3, 2),), dict(return_indices=True)),
+    ("adaptive_max_pool3d", (2, 4, 3, 5), ((None, 2, 3),), dict()),
     ("lp_pool1d", (2, 3, 7), (2, 3, 2), dict()),
     ("lp_pool2d", (2, 3, 6, 6), (2, 2), dict()),
     ("lp_pool2d", (2, 3, 7, 6), (3.0, (3, 2), 2), dict(ceil_mode=True)),
+    ("lp_pool3d", (1, 2, 4, 5, 4), (2, 2), dict()),
+    ("lp_pool3d", (1, 2, 5, 4, 4), (1.5, (3, 2, 1), (2, 1, 1)), dict(ceil_mode=True)),
 ]
 
 
@@ -72,6 +76,14 @@ def test_pool_functional(name, shape, args, kw, dtype):
         x = np.abs(x) + 0.1
     compare(lambda t: getattr(torch.nn.functional, name)(t, *args, **kw),
             lambda e: getattr(F, name)(e, *args, **kw), x, dtype)
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_adaptive_max_pool_with_indices(nd):
+    name = f"adaptive_max_pool{nd}d_with_indices"
+    x = rng.standard_normal((2, 3) + (5,) * nd)
+    compare(lambda t: getattr(torch.nn.functional, name)(t, 3),
+            lambda e: getattr(F, name)(e, 3), x)
 
 
 def test_int_pools():
@@ -90,6 +102,13 @@ def test_max_pool_ties_and_nan():
     for k in [2, 3]:
         compare(lambda t: torch.nn.functional.max_pool2d(t, k, 1, return_indices=True),
                 lambda e: F.max_pool2d(e, k, 1, return_indices=True), x)
+
+
+def test_pool_empty_batch():
+    x = np.zeros((0, 3, 4, 4))
+    compare(lambda t: torch.nn.functional.max_pool2d(t, 2, return_indices=True),
+            lambda e: F.max_pool2d(e, 2, return_indices=True), x)
+    compare(lambda t: torch.nn.functional.avg_pool2d(t, 2), lambda e: F.avg_pool2d(e, 2), x)
 
 
 def test_max_pool_noncontiguous_and_grad_fn():
@@ -145,6 +164,8 @@ MODULES = [
     ("AdaptiveMaxPool2d", ((3, 2), True), (2, 3, 7, 7)),
     ("LPPool1d", (2, 3), (2, 3, 9)),
     ("LPPool2d", (2, 3, 2), (2, 3, 7, 7)),
+    ("LPPool3d", (2, 2), (1, 2, 4, 4, 5)),
+    ("AdaptiveMaxPool3d", ((2, None, 3),), (1, 2, 4, 5, 4)),
 ]
 
 
@@ -159,7 +180,7 @@ def test_pool_modules(name, args, shape):
     compare(tm, em, x, "float32")
 
 
-@pytest.mark.parametrize("nd", [1, 2])
+@pytest.mark.parametrize("nd", [1, 2, 3])
 def test_unpool_modules(nd):
     tp = getattr(torch.nn, f"MaxPool{nd}d")(2, return_indices=True)
     ep = getattr(ember.nn, f"MaxPool{nd}d")(2, return_indices=True)
@@ -175,9 +196,69 @@ def test_unpool_modules(nd):
     lambda lib: lib.nn.functional.avg_pool2d(lib.zeros(1, 1, 4, 4), 2, padding=2),
     lambda lib: lib.nn.functional.max_pool2d(lib.zeros(4), 2),
     lambda lib: lib.nn.functional.max_pool2d(lib.zeros(1, 1, 2, 2), 3),
+    lambda lib: lib.nn.functional.adaptive_avg_pool2d(lib.zeros(1, 1, 4, 4), -1),
+    lambda lib: lib.nn.functional.adaptive_max_pool1d(lib.zeros(1, 1, 4), -2),
 ])
 def test_pool_errors(call):
     with pytest.raises(Exception) as te:
         call(torch)
     with pytest.raises(type(te.value)):
         call(ember)
+
+
+def test_max_pool_values_path_nan():
+    x = rng.standard_normal((2, 3, 7, 6))
+    x[0, 0, 2, 2] = np.nan
+    for kw in [dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=2, dilation=2, ceil_mode=True)]:
+        t = torch.nn.functional.max_pool2d(torch.tensor(x), **kw)
+        e = F.max_pool2d(ember.tensor(x), **kw)
+        assert e.grad_fn is None
+        np.testing.assert_array_equal(e.numpy(), t.numpy())
+
+
+FRACTIONAL = [
+    (2, (2, 3, 9, 11), (3, 2), dict(output_size=(4, 5))),
+    (2, (2, 3, 10, 10), 2, dict(output_ratio=(0.5, 0.7))),
+    (2, (3, 17, 13), 3, dict(output_size=(8, 4))),
+    (2, (1, 2, 9, 11), (2, 2), dict(output_size=(8, 10))),
+    (3, (2, 2, 7, 9, 8), (3, 2, 2), dict(output_size=(3, 4, 5))),
+    (3, (1, 2, 8, 8, 8), 2, dict(output_ratio=(0.5, 0.6, 0.7))),
+]
+
+
+@pytest.mark.parametrize("nd,shape,k,kw", FRACTIONAL)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_fractional_max_pool(nd, shape, k, kw, dtype):
+    # the same random samples give the same windows (torch computes them in the input's dtype)
+    n = shape[0] if len(shape) == nd + 2 else 1
+    samples = np.random.default_rng(1).random((n, shape[-nd - 1], nd))
+    name = f"fractional_max_pool{nd}d"
+
+    def fn(lib):
+        s = lib.tensor(samples, dtype=getattr(lib, dtype))
+        return lambda t: getattr(lib.nn.functional, name)(t, k, return_indices=True,
+                                                           _random_samples=s, **kw)
+
+    compare(fn(torch), fn(ember), rng.standard_normal(shape), dtype)
+
+
+def test_fractional_max_pool_modules_and_errors():
+    samples = np.random.default_rng(2).random((2, 3, 2))
+    kw = dict(output_ratio=0.5, return_indices=True)
+    tm = torch.nn.FractionalMaxPool2d(3, _random_samples=torch.tensor(samples, dtype=torch.float32), **kw)
+    em = ember.nn.FractionalMaxPool2d(3, _random_samples=ember.tensor(samples, dtype=ember.float32), **kw)
+    assert repr(em) == repr(tm)
+    compare(tm, em, rng.standard_normal((2, 3, 12, 10)), "float32")
+    ember.manual_seed(0)
+    out = ember.nn.FractionalMaxPool3d(2, output_size=3)(ember.randn(2, 5, 6, 5))
+    assert out.shape == (2, 3, 3, 3)
+    for call in [
+        lambda lib: lib.nn.FractionalMaxPool2d(2),
+        lambda lib: lib.nn.FractionalMaxPool2d(2, output_size=3, output_ratio=0.5),
+        lambda lib: lib.nn.FractionalMaxPool2d(2, output_ratio=1.5),
+        lambda lib: lib.nn.functional.fractional_max_pool2d(lib.zeros(1, 1, 5, 5), 3, output_size=4),
+    ]:
+        with pytest.raises(Exception) as te:
+            call(torch)
+        with pytest.raises(type(te.value)):
+            call(ember)

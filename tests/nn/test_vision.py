@@ -59,6 +59,20 @@ def test_interpolate(shape, kw, dtype):
             [rng.standard_normal(shape)], dtype)
 
 
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "lanczos"])
+@pytest.mark.parametrize("kw", [dict(size=(3, 4)), dict(scale_factor=(0.37, 1.7)), dict(size=(13, 20)),
+                                dict(size=(1, 1)), dict(scale_factor=0.3, recompute_scale_factor=True)],
+                         ids=["down", "mixed", "up", "to1", "recompute"])
+def test_interpolate_antialias(mode, kw):
+    x = [rng.standard_normal((2, 3, 8, 7))]
+    fn = lambda lib: lambda t: lib.nn.functional.interpolate(t, mode=mode, antialias=True, **kw)
+    compare(fn(torch), fn(ember), x)
+    if mode != "lanczos":
+        fn = lambda lib: lambda t: lib.nn.functional.interpolate(t, mode=mode, antialias=True,
+                                                                 align_corners=True, **kw)
+        compare(fn(torch), fn(ember), x, "float32")
+
+
 def test_interpolate_gradgradcheck():
     x = ember.randn(1, 2, 3, 4, dtype=ember.float64, requires_grad=True)
     for mode in ["bilinear", "bicubic", "nearest"]:
@@ -73,12 +87,25 @@ def test_interpolate_gradgradcheck():
     lambda lib: lib.nn.functional.interpolate(lib.zeros(1, 1, 4, 4), size=2, align_corners=True),
     lambda lib: lib.nn.functional.interpolate(lib.zeros(1, 1, 4), size=2, mode="bilinear"),
     lambda lib: lib.nn.functional.interpolate(lib.zeros(1, 1, 4, 4), size=(2, 2, 2)),
+    lambda lib: lib.nn.functional.interpolate(lib.zeros(1, 1, 4, 4), size=2, mode="lanczos"),
+    lambda lib: lib.nn.functional.interpolate(lib.zeros(1, 1, 4, 4), size=2, mode="lanczos",
+                                              antialias=True, align_corners=True),
+    lambda lib: lib.nn.functional.interpolate(lib.zeros(1, 1, 4, 4), size=2, antialias=True),
+    lambda lib: lib.nn.functional.interpolate(lib.zeros(1, 1, 4), size=2, mode="linear",
+                                              antialias=True),
 ])
 def test_interpolate_errors(call):
     with pytest.raises(Exception) as te:
         call(torch)
     with pytest.raises(type(te.value)):
         call(ember)
+
+
+def test_native_channel_shuffle():
+    x = rng.standard_normal((2, 6, 3, 2))
+    t = torch.nn.functional.native_channel_shuffle(torch.tensor(x), 3)
+    e = F.native_channel_shuffle(ember.tensor(x), 3)
+    np.testing.assert_array_equal(e.numpy(), t.numpy())
 
 
 @pytest.mark.parametrize("name,args,shape", [
@@ -107,14 +134,42 @@ def test_shuffles(fn, shape):
             [rng.standard_normal(shape)])
 
 
-@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
 @pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
 @pytest.mark.parametrize("align_corners", [False, True])
 def test_grid_sample(mode, padding_mode, align_corners):
     x = rng.standard_normal((2, 3, 5, 4))
     grid = rng.uniform(-1.3, 1.3, (2, 3, 6, 2))
+    grid[0, 0, :2] = [[-3.7, 2.9], [4.2, -5.1]]  # several reflections
     compare(lambda a, b: torch.nn.functional.grid_sample(a, b, mode, padding_mode, align_corners),
             lambda a, b: F.grid_sample(a, b, mode, padding_mode, align_corners), [x, grid])
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+def test_grid_sample_3d(mode, padding_mode):
+    x = rng.standard_normal((2, 2, 3, 5, 4))
+    grid = rng.uniform(-1.3, 1.3, (2, 2, 3, 4, 3))
+    for ac in (False, True):
+        compare(lambda a, b: torch.nn.functional.grid_sample(a, b, mode, padding_mode, ac),
+                lambda a, b: F.grid_sample(a, b, mode, padding_mode, ac), [x, grid])
+
+
+def test_grid_sample_float32_and_errors():
+    x = rng.standard_normal((1, 2, 4, 5))
+    grid = rng.uniform(-1.1, 1.1, (1, 3, 3, 2))
+    compare(lambda a, b: torch.nn.functional.grid_sample(a, b, "bicubic", align_corners=False),
+            lambda a, b: F.grid_sample(a, b, "bicubic", align_corners=False), [x, grid], "float32")
+    for call in [
+        lambda lib: lib.nn.functional.grid_sample(lib.zeros(1, 2, 3, 3, 3), lib.zeros(1, 2, 2, 2, 3),
+                                                  "bicubic", align_corners=False),
+        lambda lib: lib.nn.functional.grid_sample(lib.zeros(1, 2, 3, 3), lib.zeros(1, 2, 2, 3)),
+        lambda lib: lib.nn.functional.grid_sample(lib.zeros(1, 2, 3, 3), lib.zeros(1, 2, 2, 2), "cubic"),
+    ]:
+        with pytest.raises(Exception) as te:
+            call(torch)
+        with pytest.raises(type(te.value)):
+            call(ember)
 
 
 @pytest.mark.parametrize("size", [(2, 3, 4, 5), (2, 1, 1, 3), (2, 3, 4, 5, 3)])

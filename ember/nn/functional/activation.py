@@ -77,6 +77,34 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     return leaky_relu(input, negative_slope, True)
 
 
+def rrelu(
+    input: Tensor,
+    lower: float = 1.0 / 8,
+    upper: float = 1.0 / 3,
+    training: bool = False,
+    inplace: bool = False,
+) -> Tensor:
+    """Randomized leaky ReLU: in training each negative element is scaled by a slope drawn
+    from U(lower, upper); in eval the slope is ``(lower + upper) / 2``."""
+    _float_input(input, "rrelu", "leaky_relu_cpu")
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    from ember.backend import array_module
+
+    slopes = input.new_empty(input.shape).uniform_(lower, upper)._data
+    x = input._data
+    noise = array_module(x).where(x >= 0, x.dtype.type(1), slopes)
+    return _run(nn_ops.RreluWithNoise, input, inplace, noise=noise)
+
+
+def rrelu_(
+    input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False
+) -> Tensor:
+    return rrelu(input, lower, upper, training, True)
+
+
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere."""
     _float_input(input, "elu", "elu_cpu")

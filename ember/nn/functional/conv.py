@@ -56,6 +56,9 @@ def _conv_nd(nd, name, input, weight, bias, stride, padding, dilation, groups):
             raise RuntimeError("negative padding is not supported")
         pads = tuple((x, x) for x in p)
     c = input.shape[1]
+    if weight.shape[0] < groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
+                           f"dimension 0, but got weight of size {list(weight.shape)} instead")
     if c != weight.shape[1] * groups or weight.shape[0] % groups:
         if weight.shape[0] % groups:
             raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at "
@@ -180,8 +183,12 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """
     from ember.ops.conv import Im2Col
 
-    if input.dim() not in (3, 4):
-        raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D)")
+    if input.dim() < 3:  # torch indexes dim 2 first
+        raise IndexError(f"Dimension out of range (expected to be in range of [-{input.dim()}, "
+                         f"{input.dim() - 1}], but got 2)")
+    if input.dim() != 4 and input.dim() != 3:
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other "
+                           f"non-zero dimensions for input, but got: {list(input.shape)}")
     batched = input.dim() == 4
     x = input if batched else input.unsqueeze(0)
     k, d, p, s = (_pair(kernel_size, "kernel_size"), _pair(dilation, "dilation"), _pair(padding, "padding"),
@@ -200,8 +207,8 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Te
     from ember.ops.conv import Col2Im
 
     if input.dim() not in (2, 3):
-        raise NotImplementedError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are "
-                                  f"supported (got {input.dim()}D)")
+        raise RuntimeError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size "
+                           f"and non-zero dimensions for input, but got: {list(input.shape)}")
     batched = input.dim() == 3
     x = input if batched else input.unsqueeze(0)
     size = _pair(output_size, "output_size")

@@ -106,10 +106,26 @@ def _index_reduce(loss, target_arr, weight_arr, ignore_index, reduction, squeeze
     return loss.sum() / denom
 
 
-def _check_target(target: Tensor) -> None:
-    if target._dtype.is_floating_point or target._dtype.is_complex:
+def _not_differentiable(t, fn: str, arg: str) -> None:
+    """torch's fused kernels take no gradient for ``weight``-like arguments and refuse one
+    that requires it."""
+    if t is not None and t.requires_grad and grad_mode.enabled:
         raise RuntimeError(
-            f"expected scalar type Long but found {str(target._dtype).split('.')[-1].title()}"
+            f"The function '{fn}' is not differentiable with respect to argument '{arg}'. "
+            "This input cannot have requires_grad True."
+        )
+
+
+_SCALAR_NAMES = {"int8": "Char", "int16": "Short", "int32": "Int", "bool": "Bool"}
+
+
+def _check_target(target: Tensor) -> None:
+    name = str(target._dtype).split(".")[-1]
+    if target._dtype.is_floating_point or target._dtype.is_complex:
+        raise RuntimeError(f"expected scalar type Long but found {name.title()}")
+    if name not in ("int64", "uint8"):
+        raise RuntimeError(
+            f"expected target dtype to be Long or Byte, but got {_SCALAR_NAMES.get(name, name)}"
         )
 
 
@@ -125,6 +141,7 @@ def nll_loss(
     """Negative log-likelihood of log-probabilities ``input`` (class dim 1) at ``target``."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_target(target)
+    _not_differentiable(weight, "nll_loss_forward", "weight")
     input, target, squeeze = _class_dim_input(input, target, "nll_loss")
     w = _weight_array(weight, input.shape[1])
     loss = nn_ops.NllLoss.apply(input, target=target._data, weight=w, ignore_index=ignore_index)
@@ -145,10 +162,14 @@ def cross_entropy(
     or ``(C,)``) and ``target``: class indices, or class probabilities of ``input``'s
     shape.  ``label_smoothing`` mixes the target with the uniform distribution."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    if not 0.0 <= label_smoothing <= 1.0:
+    if label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    # torch accepts a negative value and treats it as no smoothing
+    label_smoothing = max(label_smoothing, 0.0)
     if target._dtype.is_floating_point:
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
+    _check_target(target)
+    _not_differentiable(weight, "nll_loss_forward", "weight")
     input, target, squeeze = _class_dim_input(input, target, "cross_entropy")
     w = _weight_array(weight, input.shape[1])
     loss = nn_ops.CrossEntropyLoss.apply(
@@ -179,10 +200,21 @@ def _cross_entropy_probs(input, target, weight, reduction, smoothing):
     return _reduce(loss, reduction)
 
 
+def _float_kernel(input, target, kernel):
+    """torch's kernels for these losses exist only for floating types."""
+    for t in (input, target):
+        if isinstance(t, Tensor) and not (t._dtype.is_floating_point or t._dtype.is_complex):
+            name = str(t._dtype).split(".")[-1]
+            name = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                    "uint8": "Byte", "bool": "Bool"}.get(name, name)
+            raise NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
+
+
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean squared error."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_sizes(input, target)
+    _float_kernel(input, target, "mse_cpu")
     d = input - target
     loss = d * d
     if weight is not None:
@@ -208,6 +240,7 @@ def smooth_l1_loss(
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     _check_sizes(input, target)
+    _float_kernel(input, target, "smooth_l1_cpu")
     d = (input - target).abs()
     if beta == 0:
         return _reduce(d, reduction)
@@ -220,6 +253,7 @@ def huber_loss(input, target, reduction="mean", delta: float = 1.0, weight=None)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _check_sizes(input, target)
+    _float_kernel(input, target, "huber_cpu")
     d = (input - target).abs()
     loss = where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta))
     if weight is not None:
@@ -240,9 +274,8 @@ def binary_cross_entropy(
     data = input._data
     if data.size and ((data < 0).any() or (data > 1).any()):
         raise RuntimeError("all elements of input should be between 0 and 1")
-    log_x = clamp(input.log(), min=-100)
-    log_1mx = clamp((1 - input).log(), min=-100)
-    loss = -(target * log_x + (1 - target) * log_1mx)
+    _not_differentiable(weight, "binary_cross_entropy", "weight")
+    loss = nn_ops.BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
@@ -258,6 +291,8 @@ def binary_cross_entropy_with_logits(
         raise ValueError(
             f"Target size ({target.shape}) must be the same as input size ({input.shape})"
         )
+    _not_differentiable(weight, "binary_cross_entropy_with_logits", "weight")
+    _not_differentiable(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
     # log(1 + exp(-x)) = max(-x, 0) + log1p(exp(-|x|))
     softplus_neg = clamp(-input, min=0) + (-input.abs()).exp().log1p()
     if pos_weight is None:
@@ -275,6 +310,10 @@ def kl_div(
 ):
     """``target * (log(target) - input)`` (``input`` holds log-probabilities)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    if not (input._dtype.is_floating_point or input._dtype.is_complex) or not (
+        target._dtype.is_floating_point or target._dtype.is_complex
+    ):
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
         loss = target.exp() * (target - input)
     else:
@@ -364,6 +403,11 @@ def hinge_embedding_loss(
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """``log(1 + exp(-target * input))``."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    if not input._dtype.is_floating_point and not target._dtype.is_floating_point:
+        raise RuntimeError(
+            f"result type Float can't be cast to the desired output type "
+            f"{_SCALAR_NAMES.get(str(input._dtype).split('.')[-1], 'Long')}"
+        )
     z = -target * input
     loss = clamp(z, min=0) + (-z.abs()).exp().log1p()
     return _reduce(loss, reduction)
@@ -434,6 +478,7 @@ def multi_margin_loss(
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
+    _not_differentiable(weight, "multi_margin_loss", "weight")
     squeeze = input.dim() < 2
     x = input.reshape(1, -1) if squeeze else input
     t = target.reshape(-1, 1)
@@ -520,9 +565,6 @@ def triplet_margin_with_distance_loss(
     return _reduce(clamp(d_pos - d_neg + margin, min=0), reduction)
 
 
-_CTC_NEG = -1e30  # stands for log(0): finite, so that gradients through the sums stay finite
-
-
 def ctc_loss(
     log_probs,
     targets,
@@ -535,28 +577,41 @@ def ctc_loss(
     """Connectionist temporal classification loss of ``log_probs`` ``(T, N, C)`` (or
     ``(T, C)``) against ``targets`` (padded ``(N, S)`` or concatenated 1-D).
 
-    The forward (alpha) recursion runs over time, vectorised over the batch and the
-    extended label sequence, with ember ops; autograd differentiates it.
+    One primitive computes the per-sample negative log-likelihoods (alpha recursion over time,
+    vectorised over batch and labels); 'mean' divides each by its target length, then
+    averages over the batch.
     """
     from ember._factories import tensor as make_tensor
     from ember.backend import array_module
-    from ember.ops.join import cat, stack
 
     _check_reduction(reduction)
     unbatched = log_probs.dim() == 2
     if unbatched:
         log_probs = log_probs.unsqueeze(1)
         targets = targets.reshape(1, -1) if targets.dim() == 1 else targets
-    t_max, n, _ = log_probs.shape
+    if log_probs.dim() != 3:
+        raise RuntimeError(
+            f"ctc_loss: expected log_probs to be 2-D or 3-D, but got {log_probs.dim()}-D"
+        )
+    t_max, n, n_classes = log_probs.shape
+    xp = array_module(targets._data)
 
     def _lengths(x):
         if isinstance(x, Tensor):
-            return x._data.reshape(-1)
-        return array_module(targets._data).asarray(list(x) if not isinstance(x, int) else [x])
+            return x._data.reshape(-1).astype(xp.int64)
+        return xp.asarray([x] if isinstance(x, int) else list(x), dtype=xp.int64)
 
-    in_len = _lengths(input_lengths).astype("int64")
-    tg_len = _lengths(target_lengths).astype("int64")
-    xp = array_module(targets._data)
+    in_len = _lengths(input_lengths)
+    tg_len = _lengths(target_lengths)
+    if in_len.shape[0] != n:
+        raise RuntimeError(f"Expected input_lengths to have value at most {t_max}, but got "
+                           f"{in_len.shape[0]} lengths for a batch of {n}")
+    if in_len.size and int(in_len.max()) > t_max:
+        raise RuntimeError(
+            f"Expected input_lengths to have value at most {t_max}, but got value {int(in_len.max())}"
+        )
+    if not 0 <= blank < n_classes:
+        raise RuntimeError("blank must be in label range")
     tg = targets._data
     if tg.ndim == 1:  # concatenated targets: pad them into rows
         s_max = int(tg_len.max()) if n else 0
@@ -565,6 +620,11 @@ def ctc_loss(
         pos = starts[:, None] + cols
         valid = cols < tg_len[:, None]
         tg = xp.where(valid, tg[xp.minimum(pos, max(tg.shape[0] - 1, 0))], blank)
+    elif tg_len.size and int(tg_len.max()) > tg.shape[1]:
+        raise RuntimeError(
+            f"Expected tensor to have size at least {int(tg_len.max())} at dimension 1, but got "
+            f"size {tg.shape[1]} for argument #2 'targets' (while checking arguments for ctc_loss_cpu)"
+        )
     s_max = tg.shape[1]
     length = 2 * s_max + 1
     ext = xp.full((n, length), blank, xp.int64)
@@ -572,46 +632,15 @@ def ctc_loss(
     skip = xp.zeros((n, length), bool)
     if length > 2:
         skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
-    dt, device = log_probs._dtype, log_probs.device
-
-    def const(a, dtype=dt):
-        return make_tensor(a, dtype=dtype, device=device)
-
-    index = const(xp.broadcast_to(ext, (t_max, n, length)).copy(), _int64())
-    lp = log_probs.gather(2, index)  # (T, N, L)
-    neg = log_probs.new_full((n, 1), _CTC_NEG)
-    init = xp.full((n, length), _CTC_NEG)
-    init[:, 0] = 0
-    if length > 1:
-        init[:, 1] = 0
-    alpha = lp[0] + const(init.astype(dt.np)) if t_max else None
-    skip_t = const(skip, _bool())
-    for t in range(1, t_max):
-        prev1 = cat([neg, alpha[:, :-1]], 1)
-        prev2 = cat([neg, neg, alpha[:, :-2]], 1) if length > 2 else neg.expand(n, length)
-        prev2 = where(skip_t, prev2, neg.expand(n, length))
-        new = stack([alpha, prev1, prev2]).logsumexp(0) + lp[t]
-        active = const((t < in_len)[:, None], _bool())
-        alpha = where(active, new, alpha)
-    last = const((2 * tg_len)[:, None], _int64())
-    end1 = alpha.gather(1, last)
-    end2 = alpha.gather(1, const(xp.maximum(2 * tg_len - 1, 0)[:, None], _int64()))
-    end2 = where(const((tg_len > 0)[:, None], _bool()), end2, neg)
-    loss = -stack([end1, end2]).logsumexp(0).reshape(n)
-    impossible = loss._data >= -_CTC_NEG / 10
-    if impossible.any():
-        inf = float("inf")
-        fill = 0.0 if zero_infinity else inf
-        loss = where(const(impossible, _bool()), loss.detach() * 0 + fill, loss)
+    loss = nn_ops.CtcLoss.apply(
+        log_probs, ext=ext, skip=skip, in_len=in_len, tg_len=tg_len, zero_infinity=zero_infinity
+    )
     if reduction == "none":
         return loss.reshape(()) if unbatched else loss
     if reduction == "sum":
         return loss.sum()
-    divisor = const(xp.maximum(tg_len, 1).astype(dt.np))
+    divisor = make_tensor(
+        xp.maximum(tg_len, 1).astype(log_probs._dtype.np), dtype=log_probs._dtype,
+        device=log_probs.device,
+    )
     return (loss / divisor).mean()
-
-
-def _bool():
-    from ember import _dtype
-
-    return _dtype.bool

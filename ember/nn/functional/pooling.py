@@ -6,6 +6,7 @@ import functools
 
 from ember import _dtype
 from ember._tensor import Tensor, _wrap
+from ember.autograd import grad_mode
 from ember.backend import array_module
 from ember.ops import pool as _pool
 
@@ -56,6 +57,10 @@ def _max_pool(nd, name, input, kernel_size, stride, padding, dilation, ceil_mode
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
                                f"kernel_size={k} and dilation={dilation[0]}")
     out = _out_sizes(x.shape[2:], kernel, stride, padding, dilation, ceil_mode, name)
+    if not return_indices and not (grad_mode.enabled and x._requires_grad):
+        y = _pool.max_pool_values(x._data, kernel, stride, padding, dilation, out)
+        y = _wrap(y, x._dtype, x._device)
+        return y if batched else y.squeeze(0)
     fn = functools.partial(_pool.max_pool_kernel, kernel=kernel, stride=stride, padding=padding,
                            dilation=dilation, out=out)
     values, idx = _pool.MaxPoolWithIndices.apply(x, kernel_fn=fn, nd=nd)
@@ -128,15 +133,19 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                      divisor_override)
 
 
-def _adaptive_out(nd, output_size, size):
+def _adaptive_out(nd, output_size, size, name="adaptive_pool"):
     out = _tuple(output_size, nd)
-    return tuple(n if o is None else int(o) for o, n in zip(out, size))
+    out = tuple(n if o is None else int(o) for o, n in zip(out, size))
+    if any(o < 0 for o in out):
+        raise RuntimeError(f"{name}: elements of output_size must be greater than or equal to 0 "
+                           f"but received {list(out)}")
+    return out
 
 
 def _adaptive_avg(nd, name, input, output_size):
     x, batched = _batched(input, nd, name)
     size = tuple(x.shape[2:])
-    out = _adaptive_out(nd, output_size, size)
+    out = _adaptive_out(nd, output_size, size, name)
     if any(n == 0 for n in x.shape[1:]):
         raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch dimensions, "
                            f"but input has sizes {list(input.shape)} with dimension 1 being empty")
@@ -186,7 +195,7 @@ def adaptive_avg_pool3d(input, output_size):
 
 def _adaptive_max(nd, name, input, output_size, return_indices):
     x, batched = _batched(input, nd, name)
-    out = _adaptive_out(nd, output_size, x.shape[2:])
+    out = _adaptive_out(nd, output_size, x.shape[2:], name)
     fn = functools.partial(_pool.adaptive_max_kernel, out=out)
     values, idx = _pool.MaxPoolWithIndices.apply(x, kernel_fn=fn, nd=nd)
     if not batched:
@@ -207,6 +216,21 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 def adaptive_max_pool3d(input, output_size, return_indices=False):
     """Max pooling to a fixed ``(D_out, H_out, W_out)``."""
     return _adaptive_max(3, "adaptive_max_pool3d", input, output_size, return_indices)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):
+    """``adaptive_max_pool1d`` returning ``(values, indices)``."""
+    return _adaptive_max(1, "adaptive_max_pool1d", input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
+    """``adaptive_max_pool2d`` returning ``(values, indices)``."""
+    return _adaptive_max(2, "adaptive_max_pool2d", input, output_size, True)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=True):
+    """``adaptive_max_pool3d`` returning ``(values, indices)``."""
+    return _adaptive_max(3, "adaptive_max_pool3d", input, output_size, True)
 
 
 def _max_unpool(nd, name, input, indices, kernel_size, stride, padding, output_size):
@@ -269,3 +293,70 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """Power-average pooling ``(sum x^p)^(1/p)`` over 3-d windows."""
     return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def _fractional_max(nd, name, input, kernel_size, output_size, output_ratio, return_indices,
+                    _random_samples):
+    if output_size is None and output_ratio is None:
+        raise ValueError(
+            f"{name} requires specifying either an output_size or an output_ratio"
+        )
+    x, batched = _batched(input, nd, name)
+    kernel = _tuple(kernel_size, nd)
+    size = tuple(x.shape[2:])
+    if output_size is None:
+        ratio = tuple(output_ratio) if isinstance(output_ratio, (tuple, list)) else (output_ratio,) * nd
+        out = tuple(int(n * r) for n, r in zip(size, ratio))
+    else:
+        out = _tuple(output_size, nd)
+    dims = ("time", "height", "width")[3 - nd:]
+    for n, o, k, dim in zip(size, out, kernel, dims):
+        if o + k - 1 > n:
+            raise RuntimeError(
+                f"{name}(): pool {dim} {k} too large relative to input {dim} {n}"
+            )
+    if _random_samples is None:
+        from ember.ops.random import rand
+
+        _random_samples = rand(x.shape[0], x.shape[1], nd, dtype=x.dtype, device=x.device)
+    samples = _random_samples._data
+    if samples.shape != (x.shape[0], x.shape[1], nd):
+        raise RuntimeError(
+            f"Expect _random_samples to be of shape ({x.shape[0]}, {x.shape[1]}, {nd}), but got "
+            f"{list(samples.shape)}"
+        )
+    fn = functools.partial(_pool.fractional_max_kernel, samples=samples.astype(x._data.dtype),
+                           kernel=kernel, out=out)
+    values, idx = _pool.MaxPoolWithIndices.apply(x, kernel_fn=fn, nd=nd)
+    if not batched:
+        values, idx = values.squeeze(0), idx.squeeze(0)
+    return (values, idx) if return_indices else values
+
+
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    """Max pooling over ``kernel_size`` windows placed at pseudo-random fractional strides,
+    to ``output_size`` or ``output_ratio`` of the input (Graham, 2014)."""
+    return _fractional_max(2, "fractional_max_pool2d", input, kernel_size, output_size,
+                           output_ratio, return_indices, _random_samples)
+
+
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    """3-d fractional max pooling over ``(N, C, T, H, W)``."""
+    return _fractional_max(3, "fractional_max_pool3d", input, kernel_size, output_size,
+                           output_ratio, return_indices, _random_samples)
+
+
+def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=False, _random_samples=None):
+    """``fractional_max_pool2d`` returning ``(values, indices)``."""
+    return _fractional_max(2, "fractional_max_pool2d", input, kernel_size, output_size,
+                           output_ratio, True, _random_samples)
+
+
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=False, _random_samples=None):
+    """``fractional_max_pool3d`` returning ``(values, indices)``."""
+    return _fractional_max(3, "fractional_max_pool3d", input, kernel_size, output_size,
+                           output_ratio, True, _random_samples)

@@ -15,7 +15,7 @@ import ember
 from ember._tensor import Tensor, _wrap
 from ember.backend import array_module
 
-_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3, "lanczos": 2}
 
 
 def _source(xp, n_in, n_out, scale, align_corners, cubic=False):
@@ -63,12 +63,44 @@ def _matrix(xp, n_in, n_out, scale, mode, align_corners, dtype):
     return m.astype(dtype)
 
 
+def _aa_matrix(xp, n_in, n_out, scale, mode, align_corners, dtype):
+    """The ``(n_out, n_in)`` matrix of torch's antialiased resampling (``antialias=True``): a
+    triangle (bilinear) or Keys a=-0.5 cubic (bicubic) filter, widened by the scale when
+    downsampling, each row normalised to sum 1."""
+    if align_corners:
+        scale = (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+    size = {"bilinear": 2, "bicubic": 4, "lanczos": 6}[mode]
+    support = size * 0.5 * scale if scale >= 1.0 else size * 0.5
+    invscale = 1.0 / scale if scale >= 1.0 else 1.0
+    center = scale * (xp.arange(n_out, dtype=xp.float64) + 0.5)
+    # C++ truncation toward zero of center -/+ support + 0.5
+    xmin = xp.maximum(xp.trunc(center - support + 0.5), 0).astype(xp.int64)
+    xmax = xp.minimum(xp.trunc(center + support + 0.5).astype(xp.int64), n_in)
+    cols = xp.arange(n_in)
+    inside = (cols[None, :] >= xmin[:, None]) & (cols[None, :] < xmax[:, None])
+    x = xp.abs((cols[None, :] - center[:, None] + 0.5) * invscale)
+    if mode == "bilinear":
+        w = xp.maximum(1.0 - x, 0.0)
+    elif mode == "lanczos":  # Lanczos-3: sinc(x) sinc(x / 3) on |x| < 3
+        w = xp.where(x < 3.0, xp.sinc(x) * xp.sinc(x / 3.0), 0.0)
+    else:
+        a = -0.5
+        w = xp.where(x < 1.0, ((a + 2) * x - (a + 3)) * x * x + 1,
+                     xp.where(x < 2.0, ((a * x - 5 * a) * x + 8 * a) * x - 4 * a, 0.0))
+    w = xp.where(inside, w, 0.0)
+    total = w.sum(1, keepdims=True)
+    w = w / xp.where(total == 0, 1.0, total)
+    return w.astype(dtype)
+
+
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
                 recompute_scale_factor=None, antialias: bool = False) -> Tensor:
     """Resize the spatial dims of ``(N, C, *spatial)`` by ``size`` or ``scale_factor``.
 
     Modes: ``nearest``, ``nearest-exact``, ``linear`` (3-D input), ``bilinear`` / ``bicubic``
-    (4-D), ``trilinear`` (5-D), ``area`` (adaptive average pooling).
+    (4-D), ``trilinear`` (5-D), ``area`` (adaptive average pooling), ``lanczos`` (4-D, needs
+    ``antialias=True``).  ``antialias=True`` (bilinear, bicubic, lanczos) widens the filter
+    when downsampling, as torch (and Pillow) do.
 
     >>> F.interpolate(ember.randn(1, 3, 4, 4), scale_factor=2, mode="bilinear").shape
     ember.Size([1, 3, 8, 8])
@@ -83,9 +115,15 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
             f"nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got {mode})")
     if align_corners is None:
         align_corners = False
-    if antialias:
-        raise NotImplementedError("ember: interpolate(antialias=True) is not supported")
     nd = input.dim() - 2
+    if antialias and (mode not in ("bilinear", "bicubic", "lanczos") or nd != 2):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes "
+                         "and requires a 4-D tensor as input")
+    if mode == "lanczos" and nd == 2:
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
     if nd < 1 or nd > 3:
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D)")
     if mode in _DIMS and _DIMS[mode] != nd:
@@ -119,11 +157,17 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
 
         return (pooling.adaptive_avg_pool1d, pooling.adaptive_avg_pool2d,
                 pooling.adaptive_avg_pool3d)[nd - 1](input, out)
+    aa_scales = scales
     if align_corners:
         scales = [n / o for n, o in zip(in_size, out)]
     xp = array_module(input._data)
     y = input
     for i, (n, o, s) in enumerate(zip(in_size, out, scales)):
+        if antialias:
+            m = _aa_matrix(xp, n, o, aa_scales[i], mode, align_corners, input._data.dtype)
+            mt = _wrap(xp.ascontiguousarray(m.T), input._dtype, input._device)
+            y = y.matmul(mt) if i == nd - 1 else y.transpose(2 + i, -1).matmul(mt).transpose(2 + i, -1)
+            continue
         if n == o and mode != "bicubic" and (mode.startswith("nearest") or align_corners or s == 1.0):
             continue
         if mode.startswith("nearest"):
@@ -203,6 +247,11 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:
     return input.reshape((n, groups, c // groups) + rest).transpose(1, 2).reshape((n, c) + rest)
 
 
+def native_channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """The same as ``channel_shuffle`` (torch's non-quantised kernel name)."""
+    return channel_shuffle(input, groups)
+
+
 def affine_grid(theta: Tensor, size, align_corners=None) -> Tensor:
     """Sampling grid ``(N, H, W, 2)`` (or ``(N, D, H, W, 3)``) of the affine maps ``theta``."""
     if align_corners is None:
@@ -266,13 +315,27 @@ def _source_coord(coord, n, padding_mode, align_corners):
     return c
 
 
+def _cubic_coeffs(t, a=-0.75):
+    """Keys' cubic convolution weights of the four taps around a point at fraction ``t``."""
+    def near(x):
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",
                 align_corners=None) -> Tensor:
-    """Sample ``input (N, C, H, W)`` at ``grid (N, H_out, W_out, 2)`` points in ``[-1, 1]``.
+    """Sample ``input (N, C, H, W)`` at ``grid (N, H_out, W_out, 2)`` points in ``[-1, 1]``
+    (or ``(N, C, D, H, W)`` at ``(N, D_out, H_out, W_out, 3)``).
 
-    Modes ``bilinear`` and ``nearest``; ``padding_mode`` ``zeros``, ``border`` or ``reflection``.
+    Modes ``bilinear`` (trilinear on 5-D input), ``nearest`` and ``bicubic`` (4-D only);
+    ``padding_mode`` ``zeros``, ``border`` or ``reflection``.  The input and the grid both get
+    gradients (the grid's is zero in nearest mode, as in torch).
     """
-    if mode not in ("bilinear", "nearest"):
+    if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or "
                          f"'bicubic', but got: '{mode}'")
     if padding_mode not in ("zeros", "border", "reflection"):
@@ -280,37 +343,80 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
                          f"'reflection', but got: '{padding_mode}'")
     if align_corners is None:
         align_corners = False
-    if input.dim() != 4 or grid.dim() != 4 or grid.shape[-1] != 2 or grid.shape[0] != input.shape[0]:
-        raise RuntimeError(f"grid_sampler(): expected 4D input and grid with same batch size and last dim 2, "
-                           f"but got input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
-    n, c, h, w = input.shape
-    ho, wo = grid.shape[1:3]
-    ix = _source_coord(grid[..., 0], w, padding_mode, align_corners)
-    iy = _source_coord(grid[..., 1], h, padding_mode, align_corners)
-    flat = input.reshape(n, c, h * w)
+    nd = input.dim() - 2
+    if nd not in (2, 3) or grid.dim() != input.dim() or grid.shape[-1] != nd \
+            or grid.shape[0] != input.shape[0]:
+        raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same number of "
+                           f"dimensions, but got input with sizes {list(input.shape)} and grid with "
+                           f"sizes {list(grid.shape)}")
+    if mode == "bicubic" and nd != 2:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    n, c = input.shape[:2]
+    sizes = tuple(input.shape[2:])  # (D,) H, W
+    out_sp = tuple(grid.shape[1:-1])
+    npts = 1
+    for o in out_sp:
+        npts *= o
+    strides = [1] * nd
+    for d in range(nd - 2, -1, -1):
+        strides[d] = strides[d + 1] * sizes[d + 1]
+    flat = input.reshape(n, c, strides[0] * sizes[0])
+    # grid's last dim runs x, y(, z): x indexes the last spatial dim
+    raw = [grid[..., nd - 1 - d] for d in range(nd)]
 
-    def tap(yy, xx):
-        valid = (xx >= 0) & (xx <= w - 1) & (yy >= 0) & (yy <= h - 1)
-        idx = (yy.clamp(0, h - 1) * w + xx.clamp(0, w - 1)).to(ember.int64).reshape(n, 1, ho * wo)
-        vals = flat.gather(2, idx.expand(n, c, ho * wo)).reshape(n, c, ho, wo)
+    def tap(idx):
+        """Values at integer positions ``idx`` (one detached tensor per spatial dim), and a
+        0/1 mask of the positions inside the input."""
+        valid = None
+        lin = 0
+        for d in range(nd):
+            ok = (idx[d] >= 0) & (idx[d] <= sizes[d] - 1)
+            valid = ok if valid is None else valid & ok
+            lin = lin + idx[d].clamp(0, sizes[d] - 1) * strides[d]
+        lin = lin.to(ember.int64).reshape(n, 1, npts)
+        vals = flat.gather(2, lin.expand(n, c, npts)).reshape((n, c) + out_sp)
         return vals, valid.to(input.dtype).unsqueeze(1)
 
+    if mode == "bicubic":
+        # taps at integer positions around the unpadded coordinate; padding applies to each tap
+        coord = [_unnormalize(g, sizes[d], align_corners) for d, g in enumerate(raw)]
+        base = [cd.detach().floor() for cd in coord]
+        weights = [[w.unsqueeze(1) for w in _cubic_coeffs(cd - b)] for cd, b in zip(coord, base)]
+        out = None
+        for i in range(4):
+            for j in range(4):
+                pos = [base[0] + (i - 1), base[1] + (j - 1)]
+                pos = [_source_coord_int(p, sizes[d], padding_mode, align_corners) for d, p in enumerate(pos)]
+                vals, valid = tap(pos)
+                term = vals * valid * (weights[0][i] * weights[1][j])
+                out = term if out is None else out + term
+        return out
+    src = [_source_coord(g, sizes[d], padding_mode, align_corners) for d, g in enumerate(raw)]
     if mode == "nearest":
-        xr = ix.detach().round()
-        yr = iy.detach().round()
-        vals, valid = tap(yr, xr)
+        vals, valid = tap([s.detach().round() for s in src])
         # torch gives the grid a zero gradient in nearest mode
-        return vals * valid + (ix + iy).unsqueeze(1) * 0
-    x0 = ix.detach().floor()
-    y0 = iy.detach().floor()
-    wx1 = (ix - x0).unsqueeze(1)
-    wy1 = (iy - y0).unsqueeze(1)
-    wx0 = 1 - wx1
-    wy0 = 1 - wy1
+        return vals * valid + sum(s for s in src).unsqueeze(1) * 0
+    lo = [s.detach().floor() for s in src]
+    frac = [(s - f).unsqueeze(1) for s, f in zip(src, lo)]
     out = None
-    for yy, xx, wgt in ((y0, x0, wy0 * wx0), (y0, x0 + 1, wy0 * wx1), (y0 + 1, x0, wy1 * wx0),
-                        (y0 + 1, x0 + 1, wy1 * wx1)):
-        vals, valid = tap(yy, xx)
+    for corner in range(1 << nd):
+        pos, wgt = [], None
+        for d in range(nd):
+            hi = (corner >> (nd - 1 - d)) & 1
+            pos.append(lo[d] + hi)
+            w = frac[d] if hi else 1 - frac[d]
+            wgt = w if wgt is None else wgt * w
+        vals, valid = tap(pos)
         term = vals * (wgt * valid)
         out = term if out is None else out + term
     return out
+
+
+def _source_coord_int(pos, n, padding_mode, align_corners):
+    """Padding applied to an integer tap position (bicubic): clamp or reflect into range."""
+    if padding_mode == "border":
+        return pos.clamp(0, n - 1)
+    if padding_mode == "reflection":
+        pos = _reflect(pos, 0, 2 * (n - 1)) if align_corners else _reflect(pos, -1, 2 * n - 1)
+        return pos.clamp(0, n - 1).floor()
+    return pos

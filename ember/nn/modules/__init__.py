@@ -27,6 +27,7 @@ from ember.nn.modules.activation import (
     PReLU,
     ReLU,
     ReLU6,
+    RReLU,
     SELU,
     SiLU,
     Sigmoid,
@@ -66,6 +67,7 @@ __all__ += [
     "PReLU",
     "ReLU",
     "ReLU6",
+    "RReLU",
     "SELU",
     "SiLU",
     "Sigmoid",
@@ -121,6 +123,8 @@ from ember.nn.modules.pooling import (
     AvgPool1d,
     AvgPool2d,
     AvgPool3d,
+    FractionalMaxPool2d,
+    FractionalMaxPool3d,
     LPPool1d,
     LPPool2d,
     LPPool3d,
@@ -155,6 +159,8 @@ _CONV_FAMILY = [
     "AvgPool1d",
     "AvgPool2d",
     "AvgPool3d",
+    "FractionalMaxPool2d",
+    "FractionalMaxPool3d",
     "LPPool1d",
     "LPPool2d",
     "LPPool3d",
@@ -285,3 +291,36 @@ from ember.nn.modules.loss import (
 __all__ += [
     "CTCLoss",
 ]
+
+from ember.nn.modules.rnn import (
+    GRU,
+    GRUCell,
+    LSTM,
+    LSTMCell,
+    RNN,
+    RNNBase,
+    RNNCell,
+    RNNCellBase,
+)
+
+_RNN_FAMILY = ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell", "RNNCellBase"]
+__all__ += _RNN_FAMILY
+
+from ember.nn.modules.transformer import (
+    MultiheadAttention,
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
+
+_ATTENTION_FAMILY = [
+    "MultiheadAttention",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
+]
+__all__ += _ATTENTION_FAMILY

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ember.nn.functional import loss as F
-from ember.nn.functional.distance import pairwise_distance
+from ember.nn.modules.distance import PairwiseDistance
 from ember.nn.modules.module import Module
 
 
@@ -331,8 +331,9 @@ class TripletMarginWithDistanceLoss(_Loss):
                 "TripletMarginWithDistanceLoss: expected margin to be greater than 0, got "
                 f"{margin} instead"
             )
+        # a PairwiseDistance module by default, so that it prints as a child as in torch
         self.distance_function = (
-            distance_function if distance_function is not None else pairwise_distance
+            distance_function if distance_function is not None else PairwiseDistance()
         )
         self.margin = margin
         self.swap = swap

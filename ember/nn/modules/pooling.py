@@ -244,3 +244,48 @@ class LPPool3d(_LPPoolNd):
     """Power-average pooling over 3-d windows."""
 
     _fn = staticmethod(_F.lp_pool3d)
+
+
+class _FractionalMaxPoolNd(Module):
+    _fn = None
+    _nd = 2
+
+    def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                 _random_samples=None) -> None:
+        super().__init__()
+        nd = self._nd
+        name = type(self).__name__
+        self.kernel_size = _ntuple(kernel_size, nd)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = _ntuple(output_size, nd) if output_size is not None else None
+        self.output_ratio = _ntuple(output_ratio, nd) if output_ratio is not None else None
+        if output_size is None and output_ratio is None:
+            raise ValueError(f"{name} requires specifying either an output size, or a pooling ratio")
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
+            raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+    def forward(self, input):
+        return type(self)._fn(input, self.kernel_size, self.output_size, self.output_ratio,
+                              self.return_indices, _random_samples=self._random_samples)
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    """Max pooling over windows at pseudo-random fractional strides (Graham, 2014), to
+    ``output_size`` or ``output_ratio`` of ``(N, C, H, W)``.
+
+    >>> ember.nn.FractionalMaxPool2d(3, output_ratio=0.5)(ember.randn(1, 2, 10, 10)).shape
+    ember.Size([1, 2, 5, 5])
+    """
+
+    _fn = staticmethod(_F.fractional_max_pool2d)
+    _nd = 2
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    """3-d fractional max pooling over ``(N, C, T, H, W)``."""
+
+    _fn = staticmethod(_F.fractional_max_pool3d)
+    _nd = 3

@@ -1,6 +1,6 @@
 """``ember.nn.utils``: gradient clipping, parameter vectors and parametrizations."""
 
-from ember.nn.utils import parametrizations, parametrize
+from ember.nn.utils import parametrizations, parametrize, rnn
 from ember.nn.utils.clip_grad import (
     clip_grad_norm_,
     clip_grad_value_,
@@ -8,6 +8,7 @@ from ember.nn.utils.clip_grad import (
     get_total_norm,
 )
 from ember.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
+from ember.nn.utils.spectral_norm import remove_spectral_norm, spectral_norm
 from ember.nn.utils.weight_norm import remove_weight_norm, weight_norm
 
 __all__ = [
@@ -18,7 +19,10 @@ __all__ = [
     "parameters_to_vector",
     "parametrizations",
     "parametrize",
+    "rnn",
+    "remove_spectral_norm",
     "remove_weight_norm",
+    "spectral_norm",
     "vector_to_parameters",
     "weight_norm",
 ]

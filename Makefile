@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint clean fashion-mnist
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ test: $(VENV)/.ember-test-installed
 
 bench: $(VENV)/.ember-test-installed
 	$(BIN)/python -m bench.run
+
+# Optional: the full Fashion-MNIST (70,000 images) for examples/image_classification.py,
+# from Debian's package (tests that need it skip when it is absent).
+fashion-mnist:
+	test -d /usr/share/datasets/fashion-mnist || sudo apt-get install -y dataset-fashion-mnist
 
 lint: $(VENV)/.ember-test-installed
 	$(BIN)/python -m pip install --quiet ruff

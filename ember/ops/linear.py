@@ -30,7 +30,12 @@ class Linear(Primitive):
     @staticmethod
     def forward(ctx, x, w, b=None):
         ctx.x_shape = x.shape
-        out = _product(_rows(x), w.T)
+        x2 = _rows(x)
+        if x2.shape[0] <= 4 and x2.shape[0] and w.dtype not in _HALF:
+            # a few rows against a big weight: OpenBLAS runs W @ x.T several times faster
+            out = (w @ x2.T).T.copy()
+        else:
+            out = _product(x2, w.T)
         if b is not None:
             if out.dtype in _HALF:  # add in float32 and round once, as PyTorch's addmm does
                 out = (out.astype(_dtype.float32.np) + b.astype(_dtype.float32.np)).astype(

@@ -390,6 +390,8 @@ def numel(input: Tensor) -> int:
 
 from ember import nn, optim, serialization, utils  # noqa: E402  (they build on the ops above)
 from ember import distributions  # noqa: E402  (builds on nn.functional)
+from ember import special  # noqa: E402
+from ember.special import xlogy  # noqa: E402
 from ember import accelerator, backends, cuda, hub, jit, metrics, version  # noqa: E402
 from ember import _shared_memory  # noqa: E402,F401  (installs Tensor.share_memory_)
 from ember._runtime import (  # noqa: E402

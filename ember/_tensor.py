@@ -500,9 +500,18 @@ class Tensor:
         return tensor_repr(self)
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0 and spec:
+        if self._data.ndim == 0:  # f"{loss}" prints the number, as in PyTorch
             return self.item().__format__(spec)
         return object.__format__(self, spec)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """This tensor converted to ``other``'s dtype and device."""
+        return self.to(device=other._device, dtype=other._dtype)
+
+    def xlogy(self, other) -> Tensor:
+        from ember.special import xlogy
+
+        return xlogy(self, other)
 
     def __reduce_ex__(self, protocol):
         return (

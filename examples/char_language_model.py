@@ -8,11 +8,14 @@ file given with ``--data``.  The last 10% of the text is held out for validation
 Each epoch prints the training and validation loss (nats per character) and perplexity; after
 training the model writes ``--generate`` characters, sampled at ``--temperature``.
 
-Measured on the 2-core development machine (CPU, float32):
+Measured on the 2-core development machine (CPU, float32, one BLAS thread; the machine was
+shared with other jobs, load average ~12, so wall times are inflated several times):
 
     python examples/char_language_model.py --model lstm
-        (see examples/README.md for the measured losses and time)
+        500 steps: validation loss 1.843 (perplexity 6.32, 2.66 bits/char);
+        ~165 s of CPU time (1,497 s wall on the loaded machine)
     python examples/char_language_model.py --model transformer
+        TRANSFORMER_RESULT
 
 Smoke test (a few seconds): ``--max-chars 20000 --epochs 1 --steps 5 --generate 50``.
 """

@@ -14,11 +14,15 @@ Training stops when the average return of the last 100 training episodes reaches
 episodes, sampling its actions, and the average return is printed (CartPole's classic
 "solved" bar is an average of 195 over 100 episodes; v1 caps an episode at 500).
 
-Measured on the 2-core development machine:
+Measured on the 2-core development machine (shared with other jobs, load average ~12, so wall
+times are inflated several times):
 
     python examples/reinforce_cartpole.py
-        (see examples/README.md for episodes, evaluation return and time)
+        target reached at episode 272; evaluation: average return 500.0 over 100 episodes;
+        88 s of CPU time in all (training 475 s wall on the loaded machine)
     python examples/reinforce_cartpole.py --method actor-critic
+        target reached at episode 238; evaluation: average return 456.7 over 100 episodes;
+        60 s of CPU time in all (training 437 s wall on the loaded machine)
 
 Smoke test (a few seconds): ``--episodes 5 --eval-episodes 2``.
 """

@@ -21,38 +21,86 @@ _TINY = 1e-300
 _MAX_TERMS = 20_000
 
 
+class _Iteration:
+    """Run a vectorised recurrence until each element converges, checking every few steps
+    and dropping converged elements from the arrays, so that a few slow elements (large
+    ``a`` near ``x``) do not keep the whole batch iterating."""
+
+    CHECK_EVERY = 8
+
+    def __init__(self, xp, n: int, state: dict):
+        self.xp = xp
+        self.state = state
+        self.index = xp.arange(n)
+        self.result = None
+
+    def converge(self, step, done, output: str):
+        xp = self.xp
+        self.result = xp.empty_like(self.state[output])
+        for i in range(1, _MAX_TERMS):
+            step(self.state, i, xp)
+            if i % self.CHECK_EVERY:
+                continue
+            finished = done(self.state, xp)
+            if bool(finished.all()):
+                break
+            # Compacting costs a copy of every array: worth it once a quarter has finished.
+            if 4 * int(finished.sum()) > finished.shape[0]:
+                self.result[self.index[finished]] = self.state[output][finished]
+                keep = ~finished
+                self.index = self.index[keep]
+                self.state = {k: v[keep] for k, v in self.state.items()}
+        self.result[self.index] = self.state[output]
+        return self.result
+
+
+def _series_step(s, i, xp):
+    s["denom"] += 1.0
+    s["term"] *= s["x"] / s["denom"]
+    s["total"] += s["term"]
+
+
+def _series_done(s, xp):
+    return s["term"] <= s["total"] * 1e-17
+
+
 def _log_p_series(a, x, xp):
     """``log P(a, x)``, the regularised lower incomplete gamma function (for x < a + 1)."""
-    term = xp.ones_like(x)
-    total = xp.ones_like(x)
-    denom = a.copy()
-    for _ in range(_MAX_TERMS):
-        denom += 1.0
-        term *= x / denom
-        total += term
-        if not bool((term > total * 1e-17).any()):
-            break
+    state = {"x": x, "denom": a.copy(), "term": xp.ones_like(x), "total": xp.ones_like(x)}
+    total = _Iteration(xp, x.shape[0], state).converge(_series_step, _series_done, "total")
     return a * xp.log(x) - x - _lgamma64(a + 1.0, False, xp) + xp.log(total)
+
+
+def _fraction_step(s, i, xp):
+    an = -i * (i - s["a"])
+    s["b"] += 2.0
+    d = an * s["d"] + s["b"]
+    d = xp.where(xp.abs(d) < _TINY, _TINY, d)
+    c = s["b"] + an / s["c"]
+    s["c"] = xp.where(xp.abs(c) < _TINY, _TINY, c)
+    s["d"] = 1.0 / d
+    s["delta"] = s["d"] * s["c"]
+    s["h"] *= s["delta"]
+
+
+def _fraction_done(s, xp):
+    # |delta - 1| can sit at one ulp forever, so the tolerance is a few ulps.
+    return xp.abs(s["delta"] - 1.0) <= 1e-15
 
 
 def _log_q_fraction(a, x, xp):
     """``log Q(a, x) = log(1 - P(a, x))`` by Lentz's continued fraction (for x >= a + 1)."""
     b = x + 1.0 - a
-    c = xp.full_like(x, 1.0 / _TINY)
     d = 1.0 / b
-    h = d.copy()
-    for i in range(1, _MAX_TERMS):
-        an = -i * (i - a)
-        b = b + 2.0
-        d = an * d + b
-        d = xp.where(xp.abs(d) < _TINY, _TINY, d)
-        c = b + an / c
-        c = xp.where(xp.abs(c) < _TINY, _TINY, c)
-        d = 1.0 / d
-        delta = d * c
-        h = h * delta
-        if not bool((xp.abs(delta - 1.0) > 1e-15).any()):
-            break
+    state = {
+        "a": a,
+        "b": b,
+        "c": xp.full_like(x, 1.0 / _TINY),
+        "d": d,
+        "h": d.copy(),
+        "delta": xp.zeros_like(x),
+    }
+    h = _Iteration(xp, x.shape[0], state).converge(_fraction_step, _fraction_done, "h")
     return a * xp.log(x) - x - _lgamma64(a, False, xp) + xp.log(h)
 
 

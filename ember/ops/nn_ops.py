@@ -628,7 +628,8 @@ class CtcLoss(Primitive):
         length = ext.shape[1]
         ninf = -xp.inf
         s_idx = xp.arange(length)
-        ends = (s_idx == 2 * tg_len[:, None]) | ((s_idx == 2 * tg_len[:, None] - 1) & (tg_len[:, None] > 0))
+        last = 2 * tg_len[:, None]
+        ends = (s_idx == last) | ((s_idx == last - 1) & (tg_len[:, None] > 0))
         beta = xp.full_like(alpha, ninf)
         skip_next = xp.zeros_like(skip)
         skip_next[:, :-2] = skip[:, 2:]
@@ -653,7 +654,8 @@ class CtcLoss(Primitive):
         bad = xp.isinf(nll)
         if bad.any():
             grad[:, bad] = 0 if zero_inf else xp.nan
-        grad = _wrap(xp.ascontiguousarray(grad.astype(log_probs.dtype, copy=False)), g._dtype, g._device)
+        grad = xp.ascontiguousarray(grad.astype(log_probs.dtype, copy=False))
+        grad = _wrap(grad, g._dtype, g._device)
         return grad * g.reshape(1, n, 1)
 
 

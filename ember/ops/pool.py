@@ -266,7 +266,8 @@ def fractional_max_kernel(x, samples, kernel, out):
         shape[2 + d], shape[2 + nd + d] = out[d], kernel[d]
         flat = flat + (pos * strides[d]).reshape(shape)
     n_out = _size(out)
-    flat = xp.broadcast_to(flat, tuple(lead) + tuple(out) + tuple(kernel)).reshape(lead + (n_out, -1))
+    flat = xp.broadcast_to(flat, tuple(lead) + tuple(out) + tuple(kernel))
+    flat = flat.reshape(lead + (n_out, -1))
     windows = xp.take_along_axis(x.reshape(lead + (-1,)), flat.reshape(lead + (-1,)), axis=2)
     windows = windows.reshape(flat.shape)
     if x.dtype.kind in "fc":

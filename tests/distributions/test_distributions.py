@@ -1271,5 +1271,6 @@ def test_second_derivatives_of_log_prob():
         grads = lib.autograd.grad(lp, (loc, scale, conc), create_graph=True)
         second = lib.autograd.grad(sum(g.sum() for g in grads), (loc, scale, conc))
         outs.append([_np(t) for t in grads + second])
+    # torch's float64 trigamma is good to about 1e-9 relative (ember's to 1e-15, per scipy).
     for a, b in zip(*outs, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-8)

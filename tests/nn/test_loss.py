@@ -454,7 +454,8 @@ def test_ctc_loss(reduction, concat):
 def test_ctc_loss_raw_input_grad_and_edges():
     # torch's backward is exp(lp) - posterior even when lp is not normalised; ember matches it
     x, tg, il, tl = _ctc_case(seed=1)
-    check_fn(lambda lib, x, t, i, l: _F(lib).ctc_loss(x, t, i, l), x, tg, il, tl, rtol=1e-5, atol=1e-5)
+    check_fn(lambda lib, x, t, i, l: _F(lib).ctc_loss(x, t, i, l), x, tg, il, tl,
+             rtol=1e-5, atol=1e-5)
     # repeated labels, an empty target, int32 lengths, lengths as lists, blank in the middle
     tg = np.array([[1, 1, 2, 2], [3, 3, 3, 3], [0, 2, 0, 2]])
     check_fn(
@@ -482,7 +483,11 @@ def test_ctc_loss_raw_input_grad_and_edges():
     lambda lib: _F(lib).ctc_loss(lib.zeros(5, 2, 4), lib.tensor([[1, 2], [1, 2]]), [5, 5], [3, 2]),
     lambda lib: _F(lib).ctc_loss(lib.zeros(5, 2, 4), lib.tensor([[1, 2], [1, 2]]), [5, 5], [2, 2],
                                  blank=4),
-], ids=["input_too_long", "target_too_long", "bad_blank"])
+    lambda lib: _F(lib).ctc_loss(lib.zeros(5, 2, 4), lib.tensor([[1, 2], [1, 2]]), [5, 5, 5],
+                                 [2, 2]),
+    lambda lib: _F(lib).ctc_loss(lib.zeros(5, 2, 4), lib.tensor([[1, 2], [1, 2]]), [5, 5],
+                                 [2, 2, 2]),
+], ids=["input_too_long", "target_too_long", "bad_blank", "n_input_lengths", "n_target_lengths"])
 def test_ctc_loss_errors(call):
     with pytest.raises(Exception) as te:
         call(torch)
@@ -516,3 +521,11 @@ def test_ctc_loss_impossible_and_module():
         rtol=1e-5,
         atol=1e-5,
     )
+
+
+def test_ctc_loss_gradcheck_through_log_softmax():
+    # the gradient is exact for normalised log-probabilities (as torch's)
+    x, tg, il, tl = _ctc_case(seed=3)
+    xe = ember.tensor(x[:6].astype(np.float64), requires_grad=True)
+    fn = lambda x: _F(ember).ctc_loss(x.log_softmax(2), ember.tensor(tg), [6, 5, 6], [3, 2, 1])
+    assert ember.autograd.gradcheck(fn, (xe,))

@@ -60,8 +60,9 @@ def test_interpolate(shape, kw, dtype):
 
 
 @pytest.mark.parametrize("mode", ["bilinear", "bicubic", "lanczos"])
-@pytest.mark.parametrize("kw", [dict(size=(3, 4)), dict(scale_factor=(0.37, 1.7)), dict(size=(13, 20)),
-                                dict(size=(1, 1)), dict(scale_factor=0.3, recompute_scale_factor=True)],
+@pytest.mark.parametrize("kw", [dict(size=(3, 4)), dict(scale_factor=(0.37, 1.7)),
+                                dict(size=(13, 20)), dict(size=(1, 1)),
+                                dict(scale_factor=0.3, recompute_scale_factor=True)],
                          ids=["down", "mixed", "up", "to1", "recompute"])
 def test_interpolate_antialias(mode, kw):
     x = [rng.standard_normal((2, 3, 8, 7))]
@@ -164,7 +165,8 @@ def test_grid_sample_float32_and_errors():
         lambda lib: lib.nn.functional.grid_sample(lib.zeros(1, 2, 3, 3, 3), lib.zeros(1, 2, 2, 2, 3),
                                                   "bicubic", align_corners=False),
         lambda lib: lib.nn.functional.grid_sample(lib.zeros(1, 2, 3, 3), lib.zeros(1, 2, 2, 3)),
-        lambda lib: lib.nn.functional.grid_sample(lib.zeros(1, 2, 3, 3), lib.zeros(1, 2, 2, 2), "cubic"),
+        lambda lib: lib.nn.functional.grid_sample(lib.zeros(1, 2, 3, 3), lib.zeros(1, 2, 2, 2),
+                                                  "cubic"),
     ]:
         with pytest.raises(Exception) as te:
             call(torch)

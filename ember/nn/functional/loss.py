@@ -604,11 +604,13 @@ def ctc_loss(
     in_len = _lengths(input_lengths)
     tg_len = _lengths(target_lengths)
     if in_len.shape[0] != n:
-        raise RuntimeError(f"Expected input_lengths to have value at most {t_max}, but got "
-                           f"{in_len.shape[0]} lengths for a batch of {n}")
+        raise RuntimeError("input_lengths must be of size batch_size")
+    if tg_len.shape[0] != n:
+        raise RuntimeError("target_lengths must be of size batch_size")
     if in_len.size and int(in_len.max()) > t_max:
         raise RuntimeError(
-            f"Expected input_lengths to have value at most {t_max}, but got value {int(in_len.max())}"
+            f"Expected input_lengths to have value at most {t_max}, but got value "
+            f"{int(in_len.max())}"
         )
     if not 0 <= blank < n_classes:
         raise RuntimeError("blank must be in label range")
@@ -623,7 +625,8 @@ def ctc_loss(
     elif tg_len.size and int(tg_len.max()) > tg.shape[1]:
         raise RuntimeError(
             f"Expected tensor to have size at least {int(tg_len.max())} at dimension 1, but got "
-            f"size {tg.shape[1]} for argument #2 'targets' (while checking arguments for ctc_loss_cpu)"
+            f"size {tg.shape[1]} for argument #2 'targets' (while checking arguments for "
+            "ctc_loss_cpu)"
         )
     s_max = tg.shape[1]
     length = 2 * s_max + 1

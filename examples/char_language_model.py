@@ -15,7 +15,8 @@ shared with other jobs, load average ~12, so wall times are inflated several tim
         500 steps: validation loss 1.843 (perplexity 6.32, 2.66 bits/char);
         ~165 s of CPU time (1,497 s wall on the loaded machine)
     python examples/char_language_model.py --model transformer
-        TRANSFORMER_RESULT
+        d_model 128, 2 layers, 500 steps: validation loss 2.397 (perplexity 11.0), still falling
+        and behind the LSTM at this budget; ~270 s of CPU time (2,046 s wall on the loaded machine)
 
 Smoke test (a few seconds): ``--max-chars 20000 --epochs 1 --steps 5 --generate 50``.
 """

@@ -21,7 +21,9 @@ shared with other jobs, load average ~12, so wall times are inflated several tim
         17 s of CPU time (160 s wall on the loaded machine)
     python examples/image_classification.py --dataset fashion-mnist \\
             --data-dir /usr/share/datasets/fashion-mnist
-        FASHION_RESULT
+        Fashion-MNIST, the default "fast" net, 3 epochs: test accuracy 0.8937 after epoch 2 and
+        0.8998 after epoch 3 (macro F1 0.898); 466 s of CPU time (3,187 s wall on the loaded
+        machine)
 
 Smoke test (a few seconds): ``--epochs 1 --limit 256 --test-limit 256``.
 """

@@ -30,7 +30,8 @@ def _discounted(rewards, gamma: float = 0.99) -> np.ndarray:
     return out
 
 
-def train(episodes: int = EPISODES, seed: int = 0) -> list[float]:
+def train(episodes: int = EPISODES, seed: int = 0, until: float | None = None) -> list[float]:
+    """Train for ``episodes`` episodes, or stop early once the last 100 average ``until``."""
     ember.manual_seed(seed)
     env = gym.make("CartPole-v1", max_episode_steps=MAX_STEPS)
     policy = nn.Sequential(nn.Linear(4, 32), nn.Tanh(), nn.Linear(32, 2))
@@ -57,6 +58,8 @@ def train(episodes: int = EPISODES, seed: int = 0) -> list[float]:
         opt.zero_grad()
         loss.backward()
         opt.step()
+        if until is not None and len(returns) >= 100 and np.mean(returns[-100:]) >= until:
+            break
     env.close()
     return returns
 
@@ -69,3 +72,10 @@ def test_reinforce_cartpole_improves():
 
 def test_reinforce_is_deterministic():
     assert train(episodes=5) == train(episodes=5)
+
+
+def test_reinforce_cartpole_is_solved_within_a_bounded_number_of_episodes():
+    """The classic bar: an average return of 195 over 100 consecutive episodes (horizon 200)."""
+    returns = train(episodes=700, until=195.0)
+    assert len(returns) < 700 and np.mean(returns[-100:]) >= 195.0, (len(returns),
+                                                                    np.mean(returns[-100:]))

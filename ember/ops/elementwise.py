@@ -14,7 +14,7 @@ import math
 from ember import _dtype
 from ember._tensor import Tensor, _wrap
 from ember.autograd.function import Primitive
-from ember.backend import array_module
+from ember.backend import array_module, cpu
 from ember.ops._pointwise import (
     apply,
     copy_array,
@@ -1070,7 +1070,8 @@ class Where(Primitive):
     @staticmethod
     def forward(ctx, c, a, b):
         ctx.shapes = (a.shape, b.shape)
-        return fit(array_module(a).where(c, a, b), c, a, b)
+        select = cpu.where if cpu.is_numpy(a) else array_module(a).where
+        return fit(select(c, a, b), c, a, b)
 
     @staticmethod
     def backward(ctx, grad):

@@ -13,7 +13,7 @@ import itertools
 from ember import _dtype
 from ember._tensor import _wrap
 from ember.autograd.function import Primitive
-from ember.backend import array_module
+from ember.backend import array_module, cpu
 
 
 def _slabs(kernel, stride, dilation, out):
@@ -54,6 +54,7 @@ def max_pool_kernel(x, kernel, stride, padding, dilation, out):
     for i in range(nd - 2, -1, -1):
         plane[i] = plane[i + 1] * size[i + 1]
     best = idx = None
+    select = cpu.where if cpu.is_numpy(x) else xp.where
     for offs, sl in _slabs(kernel, stride, dilation, out):
         slab = xpad[sl]
         here = 0
@@ -67,8 +68,9 @@ def max_pool_kernel(x, kernel, stride, padding, dilation, out):
         mask = slab > best
         if floating:
             mask |= xp.isnan(slab)
-        xp.copyto(best, slab, where=mask)
-        xp.copyto(idx, xp.asarray(here, dtype=xp.int64), where=mask)
+        # branch-free updates: copyto(where=...) mispredicts on a max-pool's random masks
+        xp.maximum(best, slab, out=best)  # (nan wins, as in the mask)
+        idx = select(mask, xp.asarray(here, dtype=xp.int64), idx)
     return best, idx
 
 

@@ -197,7 +197,10 @@ def _run_nodes(order, buffers, needed, stops, captures, captured, create_graph, 
             cbuf = buffers.get(child)
             if cbuf is None:
                 cbuf = buffers[child] = [None] * len(child._out_meta)
-            cbuf[nr] = _add(cbuf[nr], g, create_graph)
+                cbuf[nr] = g
+            else:
+                cur = cbuf[nr]
+                cbuf[nr] = g if cur is None else _add(cur, g, create_graph)
         # drop this frame's references to the gradients: a leaf's AccumulateGrad may then
         # adopt its gradient instead of copying it (see ``accumulate_into_grad``)
         results = g = cbuf = buf = None

@@ -13,17 +13,18 @@ After each epoch it prints the training loss and accuracy and the test accuracy;
 test accuracy, macro precision / recall / F1 and the confusion matrix (``ember.metrics``), and
 with ``--out`` it saves a checkpoint that ``torch.load`` can also read.
 
-Measured on the 2-core development machine (CPU, float32, one BLAS thread; the machine was
-shared with other jobs, load average ~12, so wall times are inflated several times):
+Measured on the 2-core development machine (CPU, float32), which was at times shared with
+other jobs (load average up to ~12), so some wall times are inflated:
 
     python examples/image_classification.py
         digits, 15 epochs: test accuracy 0.9889, macro F1 0.9881;
-        17 s of CPU time (160 s wall on the loaded machine)
+        17 s of CPU time (one BLAS thread; 160 s wall on the loaded machine)
     python examples/image_classification.py --dataset fashion-mnist \\
             --data-dir /usr/share/datasets/fashion-mnist
-        Fashion-MNIST, the default "fast" net, 3 epochs: test accuracy 0.8937 after epoch 2 and
-        0.8998 after epoch 3 (macro F1 0.898); 466 s of CPU time (3,187 s wall on the loaded
-        machine)
+        Fashion-MNIST, the default "fast" net, 3 epochs: test accuracy 0.9029 (macro F1 0.902;
+        0.893 after epoch 2) in 537 s with two BLAS threads (the first epoch, alone on the
+        machine, took 121 s; the other two ran beside other jobs).  With one BLAS thread on
+        the loaded machine: 0.8998, 466 s of CPU time.
 
 Smoke test (a few seconds): ``--epochs 1 --limit 256 --test-limit 256``.
 """

@@ -202,3 +202,19 @@ def where(cond: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         np.invert(mask, out=mask)
         out |= b_bits & mask
     return out.view(a.dtype)
+
+
+_SPECIAL: dict = {}
+
+
+def special_function(name: str):
+    """SciPy's ufunc ``scipy.special.<name>`` (compiled, about 50 times faster than ember's
+    vectorised series), or None when SciPy is not installed."""
+    if name not in _SPECIAL:
+        try:
+            import scipy.special
+        except ImportError:
+            _SPECIAL[name] = None
+        else:
+            _SPECIAL[name] = getattr(scipy.special, name, None)
+    return _SPECIAL[name]

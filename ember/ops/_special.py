@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 
-from ember.backend import array_module
+from ember.backend import array_module, cpu
 
 _ERF_SMALL = (
     9.7547693938265409598e-1,
@@ -161,14 +161,41 @@ def _in_float64(kernel, x):
     return kernel(x.astype(xp.float64), True, xp).astype(x.dtype)
 
 
+_COMPILED_DTYPES = ("float32", "float64")
+
+
+def _compiled(name: str, x):
+    """SciPy's compiled kernel for ``name`` when it applies to ``x`` (a float32/float64 NumPy
+    array and SciPy installed), else None; the series below stay the portable fallback."""
+    if not cpu.is_numpy(x) or x.dtype.name not in _COMPILED_DTYPES:
+        return None
+    return cpu.special_function(name)
+
+
+def _run_compiled(fn, x):
+    out = fn(x)
+    return out if out.shape else array_module(x).asarray(out, x.dtype)
+
+
 def erf(x):
     """The error function of a floating array, in its dtype."""
-    return _in_float64(_erf64, x)
+    fn = _compiled("erf", x)
+    return _run_compiled(fn, x) if fn is not None else _in_float64(_erf64, x)
 
 
 def erfc(x):
     """The complementary error function ``1 - erf(x)``, accurate where it is tiny."""
-    return _in_float64(_erfc64, x)
+    fn = _compiled("erfc", x)
+    if fn is None:
+        return _in_float64(_erfc64, x)
+    out = _run_compiled(fn, x)
+    if x.dtype.name == "float64" and out.ndim:
+        # SciPy flushes erfc's subnormal results (x in about (26.5, 27.3)) to zero; PyTorch
+        # keeps them: those few elements take the series
+        lost = (out == 0) & (x > 26.0) & (x < 27.5)
+        if lost.any():
+            out[lost] = _in_float64(_erfc64, x[lost])
+    return out
 
 
 def _erfinv_guess(ay, xp):
@@ -221,4 +248,5 @@ def _erfinv64(y, short, xp):
 
 def erfinv(y):
     """The inverse of erf on a floating array: ``±inf`` at ``±1``, nan outside [-1, 1]."""
-    return _in_float64(_erfinv64, y)
+    fn = _compiled("erfinv", y)
+    return _run_compiled(fn, y) if fn is not None else _in_float64(_erfinv64, y)

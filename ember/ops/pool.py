@@ -41,10 +41,55 @@ def _right_pads(size, kernel, stride, padding, dilation, out):
     )
 
 
+def _tiled_max_pool2d(x, kernel, out):
+    """The common 2-d pool whose windows tile the plane (stride = kernel, no padding or
+    dilation): one copy into ``(kh*kw, ..., oh, ow)``, one ``max`` over the first axis, and
+    the first position equal to it (or nan) as the index, all in whole-array passes without
+    per-element branches.  The first maximum wins and nan counts as the maximum, as in
+    PyTorch's kernel."""
+    xp = array_module(x)
+    (kh, kw), (oh, ow) = kernel, out
+    lead = x.shape[:-2]
+    nl = len(lead)
+    width = x.shape[-1]
+    win = x[..., : oh * kh, : ow * kw].reshape(lead + (oh, kh, ow, kw))
+    order = (nl + 1, nl + 3) + tuple(range(nl)) + (nl, nl + 2)
+    win = xp.ascontiguousarray(win.transpose(order)).reshape((kh * kw,) + lead + (oh, ow))
+    best = win.max(0)
+    floating = x.dtype.kind in "fc"
+    arg = xp.zeros(best.shape, dtype=xp.uint8)
+    found = xp.zeros(best.shape, dtype=bool)
+    for k in range(kh * kw):
+        hit = win[k] == best
+        if floating:
+            hit |= xp.isnan(win[k])
+        hit &= ~found
+        found |= hit
+        if k:
+            arg += hit.view(xp.uint8) * xp.uint8(k)
+    arg = arg.astype(xp.int64)
+    row = arg // kw
+    row += (xp.arange(oh) * kh)[:, None]
+    col = arg % kw
+    col += xp.arange(ow) * kw
+    row *= width
+    row += col
+    return best, row
+
+
 def max_pool_kernel(x, kernel, stride, padding, dilation, out):
     """``(values, indices)`` of a max pool over the last ``len(kernel)`` dims of ``x``."""
     xp = array_module(x)
     nd = len(kernel)
+    if (
+        nd == 2
+        and tuple(stride) == tuple(kernel)
+        and not any(padding)
+        and all(d == 1 for d in dilation)
+        and x.size
+        and all(o * k <= n for o, k, n in zip(out, kernel, x.shape[-2:], strict=True))
+    ):
+        return _tiled_max_pool2d(x, kernel, out)
     size = x.shape[x.ndim - nd:]
     floating = x.dtype.kind in "fc"
     low = -xp.inf if floating else xp.iinfo(x.dtype).min

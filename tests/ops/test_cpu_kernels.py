@@ -79,3 +79,27 @@ def test_max_pool_backward_on_a_large_input():
         lib.nn.functional.max_pool2d(t, 2).backward(lib.tensor(g))
         grads.append(t.grad.numpy())
     np.testing.assert_array_equal(*grads)
+
+
+@pytest.mark.parametrize("kernel", [2, 3, (2, 3)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_tiled_max_pool_matches_torch_with_ties_and_nans(kernel, dtype):
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 3, (3, 4, 13, 14)).astype(dtype)  # many ties
+    x[0, 0, 0, 1] = np.nan
+    x[1, 2, 5, 5] = np.nan
+    x[2, 1, 7, 6] = -np.inf
+    g = None
+    results = []
+    for lib in (ember, torch):
+        t = lib.tensor(x, requires_grad=True)
+        src = t.transpose(2, 3)  # a non-contiguous input too
+        values, idx = lib.nn.functional.max_pool2d(src, kernel, return_indices=True)
+        if g is None:
+            g = rng.standard_normal(tuple(values.shape)).astype(dtype)
+        values.backward(lib.tensor(g))
+        results.append((values.detach().numpy(), idx.numpy(), t.grad.numpy()))
+    (ev, ei, eg), (tv, ti, tg) = results
+    np.testing.assert_array_equal(ev, tv)
+    np.testing.assert_array_equal(ei, ti)
+    np.testing.assert_array_equal(eg, tg)

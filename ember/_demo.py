@@ -17,9 +17,6 @@ import ember
 from ember import nn
 from ember.utils.data import DataLoader, TensorDataset
 
-# The pixels of the training split: mean and standard deviation after scaling to [0, 1].
-_MEAN, _STD = 0.3, 0.38
-
 
 class DigitsCNN(nn.Module):
     """Two 3x3 convolutions, max-pooling, dropout and two linear layers (8x8 in, 10 out)."""
@@ -46,12 +43,19 @@ class DigitsCNN(nn.Module):
         return self.classifier(self.features(x))
 
 
-def _tensors(train: bool, device):
+def _datasets(device):
+    """Train and test sets, pixels standardised by the training split's mean and std."""
     from ember.vision.datasets import Digits
 
-    ds = Digits(train=train)
-    x = (ds.data.float().div(255.0).sub(_MEAN).div(_STD)).unsqueeze(1)
-    return TensorDataset(x.to(device), ds.targets.to(device))
+    train, test = Digits(train=True), Digits(train=False)
+    pixels = train.data.float().div(255.0)
+    mean, std = pixels.mean(), pixels.std()
+
+    def prepared(ds):
+        x = ds.data.float().div(255.0).sub(mean).div(std).unsqueeze(1)
+        return TensorDataset(x.to(device), ds.targets.to(device))
+
+    return prepared(train), prepared(test)
 
 
 def add_arguments(parser) -> None:
@@ -104,7 +108,7 @@ def run(args) -> dict:
 
     device = ember.device(args.device)
     ember.manual_seed(args.seed)
-    train_set, test_set = _tensors(True, device), _tensors(False, device)
+    train_set, test_set = _datasets(device)
     gen = ember.Generator().manual_seed(args.seed)
     train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, generator=gen)
     test_loader = DataLoader(test_set, batch_size=256)

@@ -13,21 +13,17 @@ import ember
 from ember._tensor import Tensor
 from ember.autograd.function import Primitive
 from ember.backend import array_module
-from ember.ops._pointwise import fit, reduce_grad
+from ember.ops._pointwise import fit, operands, reduce_grad, require_tensor
+from ember.ops._util import promote
 
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
-def _tensor(x, like=None) -> Tensor:
-    if isinstance(x, Tensor):
-        return x
-    device = like.device if isinstance(like, Tensor) else None
-    return ember.tensor(x, device=device)
-
-
-def _float(t: Tensor) -> Tensor:
-    """Integer and bool inputs compute in the default float dtype, as PyTorch's do."""
+def _float(name: str, t) -> Tensor:
+    """``t`` (which must be a tensor); integer and bool inputs compute in the default float
+    dtype, as PyTorch's do."""
+    require_tensor(f"special_{name}", t, 1, "input")
     return t if t.is_floating_point() else t.to(ember.get_default_dtype())
 
 
@@ -56,11 +52,10 @@ class _XTimesLog(Primitive):
 
 
 def _x_times(x, y, one_plus) -> Tensor:
-    x, y = _tensor(x, y), _tensor(y, x)
-    dt = ember.promote_types(x.dtype, y.dtype)
+    dt = promote(x, y)  # PyTorch's result type: numbers and 0-dim tensors rank lower
     if not (dt.is_floating_point or dt.is_complex):
         dt = ember.get_default_dtype()
-    return _XTimesLog.apply(x.to(dt), y.to(dt), one_plus=one_plus)
+    return _XTimesLog.apply(*operands(x, y, dt), one_plus=one_plus)
 
 
 def xlogy(input, other, *, out=None) -> Tensor:
@@ -94,20 +89,20 @@ class _Entr(Primitive):
 
 def entr(input, *, out=None) -> Tensor:
     """Elementwise entropy ``-x * log(x)``: 0 at 0, -inf for negative ``x``."""
-    r = _Entr.apply(_float(_tensor(input)))
+    r = _Entr.apply(_float("entr", input))
     return r if out is None else out.copy_(r)
 
 
 def ndtr(input, *, out=None) -> Tensor:
     """The standard normal's cumulative distribution function."""
-    x = _float(_tensor(input))
+    x = _float("ndtr", input)
     r = 0.5 * ember.erfc(-x * _SQRT1_2)
     return r if out is None else out.copy_(r)
 
 
 def log_ndtr(input, *, out=None) -> Tensor:
     """``log(ndtr(x))``, accurate in both tails (an asymptotic series far to the left)."""
-    x = _float(_tensor(input))
+    x = _float("log_ndtr", input)
     far = x < -20.0
     mid_x = ember.where(far, ember.full_like(x, -20.0), x)
     right = mid_x > 0
@@ -124,7 +119,7 @@ def log_ndtr(input, *, out=None) -> Tensor:
 
 def sinc(input, *, out=None) -> Tensor:
     """The normalised sinc ``sin(pi x) / (pi x)``, 1 at 0."""
-    x = _float(_tensor(input))
+    x = _float("sinc", input)
     zero = x == 0
     safe = ember.where(zero, ember.ones_like(x), x) * math.pi
     r = ember.where(zero, ember.ones_like(x), ember.sin(safe) / safe)

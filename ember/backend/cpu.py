@@ -182,14 +182,10 @@ def where(cond: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     ``(a & m) | (b & ~m)`` on the elements' bits, costs the same whatever the mask.  The bits
     are copied exactly, so nan, inf and -0.0 come through as ``where`` gives them.
     """
+    if cond.size < 4096:  # (checked first: most calls are small)
+        return np.where(cond, a, b)
     bits = _BITS.get(a.dtype.itemsize)
-    if (
-        bits is None
-        or a.dtype != b.dtype
-        or a.dtype.kind not in "fiu"
-        or cond.dtype != np.bool_
-        or cond.size < 4096
-    ):
+    if bits is None or a.dtype != b.dtype or a.dtype.kind not in "fiu" or cond.dtype != np.bool_:
         return np.where(cond, a, b)
     shape = np.broadcast_shapes(cond.shape, a.shape)
     if np.broadcast_shapes(shape, b.shape) != shape:

@@ -441,6 +441,9 @@ def _dense_add_at(view, key, vals) -> bool:
     n = keys[0].size
     if n < 4096 or n * 8 < view.size:
         return False
+    for k, size in zip(keys, view.shape, strict=True):
+        if k.min() < -size or k.max() >= size:
+            return False  # add.at raises NumPy's IndexError; ravel_multi_index would wrap
     flat = cpu.xp.ravel_multi_index(keys, view.shape, mode="wrap").ravel()
     weights = cpu.xp.broadcast_to(vals, keys[0].shape).ravel()
     sums = cpu.xp.bincount(flat, weights=weights, minlength=view.size)

@@ -86,6 +86,7 @@ def max_pool_kernel(x, kernel, stride, padding, dilation, out):
         and tuple(stride) == tuple(kernel)
         and not any(padding)
         and all(d == 1 for d in dilation)
+        and kernel[0] * kernel[1] < 256  # (window positions are counted in uint8)
         and x.size
         and all(o * k <= n for o, k, n in zip(out, kernel, x.shape[-2:], strict=True))
     ):

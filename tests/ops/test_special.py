@@ -76,3 +76,22 @@ def test_format_type_as_and_method():
     assert e.dtype == ember.int16
     assert ember.tensor([1.0, 2.0]).xlogy(ember.tensor([2.0, 3.0])).tolist() == pytest.approx(
         torch.tensor([1.0, 2.0]).xlogy(torch.tensor([2.0, 3.0])).tolist())
+
+
+def test_numbers_and_zero_dim_tensors_rank_lower_and_tensors_are_required():
+    for lib in (ember, torch):
+        x = lib.tensor([0.0, 1.5, 2.0], dtype=lib.float16)
+        assert lib.special.xlogy(x, 2.5).dtype == lib.float16
+        assert lib.special.xlogy(x, lib.tensor(2.5)).dtype == lib.float16
+        assert lib.special.xlogy(3, lib.tensor([1.0, 2.0])).dtype == lib.float32
+        assert lib.special.xlogy(lib.tensor([1, 2]), lib.tensor([3, 4])).dtype == lib.float32
+    ours = ember.special.xlogy(ember.tensor([0.0, 1.5], dtype=ember.float16), 2.5)
+    theirs = torch.special.xlogy(torch.tensor([0.0, 1.5], dtype=torch.float16), 2.5)
+    np.testing.assert_allclose(ours.float().numpy(), theirs.float().numpy(), rtol=1e-3)
+    for name in ("entr", "ndtr", "log_ndtr", "sinc"):
+        for lib in (ember, torch):
+            with pytest.raises(TypeError, match="must be Tensor"):
+                getattr(lib.special, name)(0.5)
+    for lib in (ember, torch):
+        with pytest.raises(TypeError):
+            lib.special.xlogy(0.5, 2.0)

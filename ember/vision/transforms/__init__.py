@@ -1,55 +1,6 @@
 """``ember.vision.transforms``: image transforms, as ``torchvision.transforms``."""
 
-from ember.vision.transforms import functional
-from ember.vision.transforms.transforms import (
-    CenterCrop,
-    ColorJitter,
-    Compose,
-    ConvertImageDtype,
-    GaussianBlur,
-    Grayscale,
-    InterpolationMode,
-    Lambda,
-    Normalize,
-    Pad,
-    PILToTensor,
-    RandomAffine,
-    RandomApply,
-    RandomCrop,
-    RandomErasing,
-    RandomGrayscale,
-    RandomHorizontalFlip,
-    RandomResizedCrop,
-    RandomRotation,
-    RandomVerticalFlip,
-    Resize,
-    ToPILImage,
-    ToTensor,
-)
+from ember.vision.transforms import functional, transforms
+from ember.vision.transforms.transforms import *  # noqa: F403  (the names of its __all__)
 
-__all__ = [
-    "CenterCrop",
-    "ColorJitter",
-    "Compose",
-    "ConvertImageDtype",
-    "GaussianBlur",
-    "Grayscale",
-    "InterpolationMode",
-    "Lambda",
-    "Normalize",
-    "Pad",
-    "PILToTensor",
-    "RandomAffine",
-    "RandomApply",
-    "RandomCrop",
-    "RandomErasing",
-    "RandomGrayscale",
-    "RandomHorizontalFlip",
-    "RandomResizedCrop",
-    "RandomRotation",
-    "RandomVerticalFlip",
-    "Resize",
-    "ToPILImage",
-    "ToTensor",
-    "functional",
-]
+__all__ = [*transforms.__all__, "functional"]

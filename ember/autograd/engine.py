@@ -164,8 +164,50 @@ def _run_graph(roots, grads, retain_graph, create_graph, stops, captures):
     return captured
 
 
+def _run_all(order, buffers, create_graph, retain_graph):
+    """``_run_nodes`` for a pass that runs every node, without anomaly mode: the path of
+    ``loss.backward()``, spelled out."""
+    pop = buffers.pop
+    get = buffers.get
+    for node in order:
+        buf = pop(node, None)
+        if buf is None:
+            continue
+        if len(buf) == 1:
+            if buf[0] is None:
+                continue
+        else:
+            for g in buf:
+                if g is not None:
+                    break
+            else:
+                continue  # nothing reached this node
+        results = node._run(buf, create_graph)
+        for (child, nr), g in zip(node.next_functions, results, strict=False):
+            if child is None or g is None:
+                continue
+            cbuf = get(child)
+            if cbuf is None:
+                meta = child._out_meta
+                if len(meta) == 1:
+                    buffers[child] = [g]
+                else:
+                    cbuf = buffers[child] = [None] * len(meta)
+                    cbuf[nr] = g
+            else:
+                cur = cbuf[nr]
+                cbuf[nr] = g if cur is None else _add(cur, g, create_graph)
+        # drop this frame's references to the gradients: a leaf's AccumulateGrad may then
+        # adopt its gradient instead of copying it (see ``accumulate_into_grad``)
+        results = g = cbuf = buf = None
+        if not retain_graph:
+            node._release()
+
+
 def _run_nodes(order, buffers, needed, stops, captures, captured, create_graph, retain_graph):
     anomaly = anomaly_mode.enabled
+    if needed is None and not anomaly:
+        return _run_all(order, buffers, create_graph, retain_graph)
     for node in order:
         buf = buffers.pop(node, None)
         if buf is None:

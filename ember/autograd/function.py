@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import functools
 
-from ember import _dtype
+from ember import _dtype, _grad_state
 from ember._tensor import Tensor, _wrap
 from ember.autograd import anomaly_mode, grad_mode
 from ember.autograd.grad_mode import _state
 from ember.autograd.graph import _FREED, Node, edge_of, version_of
 
 _from_np = _dtype._BY_NP
+_NO_EDGE = (None, 0)
 
 
 def _differentiable(dt) -> bool:
@@ -33,9 +34,10 @@ class Primitive(Node):
     Unsaved inputs read as None.
     """
 
-    __slots__ = ()
+    __slots__ = ("shapes",)
     save_inputs = True
     save_output = False
+    save_shapes = False  # whether recording keeps the inputs' shapes in ``ctx.shapes``
     saved_mask = None
 
     @classmethod
@@ -72,6 +74,83 @@ class Primitive(Node):
         return result
 
     @classmethod
+    def apply2(cls, a: Tensor, b: Tensor):
+        """``apply`` for exactly two tensors and no parameters, spelled out with the wrapping
+        and the graph recording inlined: the path of every ``x + y`` and ``x * y``.  Only for
+        ops whose forward returns one array."""
+        ra = a._requires_grad
+        rb = b._requires_grad
+        # (such an op's forward may use ``ctx`` only when it gets one)
+        ctx = object.__new__(cls) if (ra or rb) and _state.enabled else None
+        out = cls.forward(ctx, a._data, b._data)
+        dt = a._dtype
+        if dt.np is not out.dtype:
+            dt = _from_np[out.dtype]
+        device = a._device
+        result = object.__new__(Tensor)
+        result._data = out
+        result._dtype = dt
+        result._device = device
+        result._storage = None
+        result._grad = None
+        if _grad_state.inference_regions and _state.inference:
+            result.__dict__["_is_inference"] = True
+        if ctx is not None and (dt.is_floating_point or dt.is_complex):
+            ctx.next_functions = (
+                edge_of(a) if ra or a._view_version is not None else _NO_EDGE,
+                edge_of(b) if rb or b._view_version is not None else _NO_EDGE,
+            )
+            ctx.needs_input_grad = needs = (ra, rb)
+            if cls.save_shapes:
+                ctx.shapes = (a._data.shape, b._data.shape)
+            if cls.save_inputs:
+                mask = cls.saved_mask
+                if mask is not None:
+                    ma, mb = mask(needs)
+                    if not ma:
+                        a = None
+                    if not mb:
+                        b = None
+                ctx._inputs = (a, b)
+                sa = None if a is None else a._storage
+                sb = None if b is None else b._storage
+                ctx._versions = (
+                    0 if sa is None else sa._version,
+                    0 if sb is None else sb._version,
+                )
+            else:
+                ctx._inputs = ctx._versions = ()
+            ctx._out = out if cls.save_output else None
+            ctx._tensor_hooks = ctx._pre_hooks = ctx._post_hooks = None
+            ctx._out_meta = ((out.shape, dt, device),)
+            if anomaly_mode.enabled:
+                anomaly_mode.record(ctx)
+            result._requires_grad = True
+            result._grad_fn = ctx
+        else:
+            result._requires_grad = False
+            result._grad_fn = None
+        return result
+
+    def _run(self, grads: list, create_graph: bool) -> tuple:
+        # the common case spelled out: one output, its gradient present, no hooks
+        if (
+            self._tensor_hooks is None
+            and self._pre_hooks is None
+            and self._post_hooks is None
+            and len(grads) == 1
+        ):
+            g = grads[0]
+            if g is not None:
+                result = type(self).backward(self, g)
+                if type(result) is not tuple:
+                    result = (result,)
+                if len(result) != len(self.next_functions):
+                    result = self._fit_result(result)
+                return result
+        return Node._run(self, grads, create_graph)
+
+    @classmethod
     def _wrap_many(cls, ctx, inputs, outs, device):
         results = tuple(_wrap(o, _from_np[o.dtype], device) for o in outs)
         if not _state.enabled or not any(t._requires_grad for t in inputs):
@@ -97,13 +176,19 @@ class Primitive(Node):
             a, b = inputs
             self.next_functions = (edge_of(a), edge_of(b))
             needs = self.needs_input_grad = (a._requires_grad, b._requires_grad)
+            if self.save_shapes:
+                self.shapes = (a._data.shape, b._data.shape)
         elif n == 1:
             a = inputs[0]
             self.next_functions = (edge_of(a),)
             needs = self.needs_input_grad = (a._requires_grad,)
+            if self.save_shapes:
+                self.shapes = (a._data.shape,)
         else:
             self.next_functions = tuple([edge_of(t) for t in inputs])
             needs = self.needs_input_grad = tuple([t._requires_grad for t in inputs])
+            if self.save_shapes:
+                self.shapes = tuple([t._data.shape for t in inputs])
         if self.save_inputs:
             mask = self.saved_mask
             if mask is not None:

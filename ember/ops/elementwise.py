@@ -50,13 +50,14 @@ def _check_nonzero(b, xp) -> None:
 
 class Add(Primitive):
     save_inputs = False
+    save_shapes = True
+    alpha = 1  # (set on the node only when another alpha is given)
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
-        ctx.shapes = (a.shape, b.shape)
-        ctx.alpha = alpha
         if alpha == 1:
             return fit(a + b, a, b)
+        ctx.alpha = alpha
         if a.dtype.kind in "biu":  # alpha in the integer dtype, wrapping as PyTorch does
             alpha = scalar_array(alpha, a.dtype, array_module(a))
         return fit(a + alpha * b, a, b)
@@ -72,13 +73,14 @@ class Add(Primitive):
 
 class Sub(Primitive):
     save_inputs = False
+    save_shapes = True
+    alpha = 1  # (set on the node only when another alpha is given)
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
-        ctx.shapes = (a.shape, b.shape)
-        ctx.alpha = alpha
         if alpha == 1:
             return fit(a - b, a, b)
+        ctx.alpha = alpha
         if a.dtype.kind in "biu":  # alpha in the integer dtype, wrapping as PyTorch does
             alpha = scalar_array(alpha, a.dtype, array_module(a))
         return fit(a - alpha * b, a, b)
@@ -97,9 +99,10 @@ class Mul(Primitive):
     def saved_mask(needs):
         return (needs[1], needs[0])
 
+    save_shapes = True
+
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = (a.shape, b.shape)
         out = a * b
         if out.dtype is not a.dtype and out.dtype != a.dtype:  # a half tensor by a float32 number
             out = out.astype(a.dtype)
@@ -120,9 +123,10 @@ class Div(Primitive):
     def saved_mask(needs):
         return (needs[1], True)
 
+    save_shapes = True
+
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = (a.shape, b.shape)
         out = a / b
         if out.dtype != a.dtype:  # a float16/bfloat16 tensor by a float32 number
             out = out.astype(a.dtype)
@@ -200,6 +204,19 @@ def _check_alpha(alpha, dt: _dtype.dtype) -> None:
 
 def add(input, other, *, alpha=1, out=None) -> Tensor:
     """``input + alpha * other``, broadcasting and promoting like PyTorch."""
+    if (
+        type(other) is Tensor
+        and type(input) is Tensor
+        and input._dtype is other._dtype
+        and input._device is other._device
+        and out is None
+        and type(alpha) is int
+        and alpha == 1
+    ):  # the common case in one test
+        try:
+            return Add.apply2(input, other)
+        except ValueError as exc:
+            raise shape_error(input.shape, other.shape) from exc
     a, b = operands(input, other)
     try:
         if alpha == 1 and alpha is not True:
@@ -226,6 +243,20 @@ def _bool_sub_error(input, other) -> RuntimeError:
 
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
     """``input - alpha * other``."""
+    if (
+        type(other) is Tensor
+        and type(input) is Tensor
+        and input._dtype is other._dtype
+        and input._device is other._device
+        and input._dtype is not _bool
+        and out is None
+        and type(alpha) is int
+        and alpha == 1
+    ):  # the common case in one test
+        try:
+            return Sub.apply2(input, other)
+        except ValueError as exc:
+            raise shape_error(input.shape, other.shape) from exc
     a, b = operands(input, other)
     if a._dtype is _bool or _is_bool(input) or _is_bool(other):
         raise _bool_sub_error(input, other)
@@ -250,6 +281,7 @@ def rsub(input, other, *, alpha=1) -> Tensor:
 
 
 _HALF_DTYPES = (_dtype.float16, _dtype.bfloat16)
+_FLOAT_NOT_HALF = frozenset({_dtype.float32, _dtype.float64})
 
 
 def _half_by_number(input, other):
@@ -270,6 +302,18 @@ def _half_by_number(input, other):
 
 def mul(input, other, *, out=None) -> Tensor:
     """Elementwise product."""
+    if (
+        type(other) is Tensor
+        and type(input) is Tensor
+        and input._dtype is other._dtype
+        and input._device is other._device
+        and out is None
+        and input._dtype not in _HALF_DTYPES
+    ):  # the common case in one test
+        try:
+            return Mul.apply2(input, other)
+        except ValueError as exc:
+            raise shape_error(input.shape, other.shape) from exc
     if isinstance(input, Tensor) and input._dtype in _HALF_DTYPES:
         b = _half_by_number(input, other)
         if b is not None:
@@ -288,6 +332,18 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
     ``rounding_mode='trunc'`` rounds toward zero and ``'floor'`` down, keeping integer dtypes
     (integer division by zero is an error)."""
     if rounding_mode is None:
+        if (
+            type(other) is Tensor
+            and type(input) is Tensor
+            and input._dtype is other._dtype
+            and input._device is other._device
+            and out is None
+            and input._dtype in _FLOAT_NOT_HALF
+        ):  # the common case in one test
+            try:
+                return Div.apply2(input, other)
+            except ValueError as exc:
+                raise shape_error(input.shape, other.shape) from exc
         if isinstance(input, Tensor) and input._dtype in _HALF_DTYPES:
             b = _half_by_number(input, other)
             if b is not None:

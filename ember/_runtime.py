@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from ember.backend import parallel
+
 _state = {"deterministic": False, "warn_only": False, "matmul_precision": "highest"}
 _threads: list = []
 
@@ -21,6 +23,7 @@ def set_num_threads(n: int) -> None:
         raise RuntimeError(f"set_num_threads expects a positive integer, but got {n}")
     _controller().limit(limits=n)
     _state["threads"] = n
+    parallel.set_workers(n)  # ember's own split copies and elementwise loops
 
 
 def get_num_threads() -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ember.backend import parallel
+
 xp = np
 name = "cpu"
 
@@ -190,14 +192,40 @@ def where(cond: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     shape = np.broadcast_shapes(cond.shape, a.shape)
     if np.broadcast_shapes(shape, b.shape) != shape:
         return np.where(cond, a, b)
+    if a.ndim == 0 and b.shape == shape and not a.view(bits).any():
+        return where(~cond, b, a)  # where(c, 0, b): select b by the inverted mask
+    b_zero = not b.view(bits).any()  # a b of +0.0 adds no bits
+    if (
+        cond.shape == a.shape == shape
+        and (b_zero or b.shape == shape)
+        and cond.flags.c_contiguous
+        and a.flags.c_contiguous
+        and (b_zero or b.flags.c_contiguous)
+        and parallel.workers() > 1
+        and cond.size >= parallel.MIN_SIZE
+    ):  # the same selection on ranges of the flat arrays, over the cores
+        out = np.empty(shape, a.dtype)
+        flat = [x.reshape(-1) for x in (cond, a, out)]
+        fb = None if b_zero else b.reshape(-1)
+
+        def part(lo, hi):
+            c, x, o = (f[lo:hi] for f in flat)
+            _select_bits(c, x, None if fb is None else fb[lo:hi], bits, o)
+
+        parallel.split(part, out.size, out.size)
+        return out
+    return _select_bits(cond, a, None if b_zero else b, bits)
+
+
+def _select_bits(cond, a, b, bits, out=None):
+    """``where(cond, a, b)`` through bit masks (``b`` None: zeros); into ``out`` if given."""
     mask = cond.view(np.uint8).astype(bits)
     np.negative(mask, out=mask)  # 0 or all ones
-    out = np.bitwise_and(a.view(bits), mask)
-    b_bits = b.view(bits)
-    if b_bits.any():  # a b of +0.0 adds no bits
+    res = np.bitwise_and(a.view(bits), mask, out=None if out is None else out.view(bits))
+    if b is not None:
         np.invert(mask, out=mask)
-        out |= b_bits & mask
-    return out.view(a.dtype)
+        res |= b.view(bits) & mask
+    return res.view(a.dtype)
 
 
 _SPECIAL: dict = {}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 
 from ember.autograd.function import Primitive
-from ember.backend import array_module
+from ember.backend import array_module, cpu, parallel
 
 
 def _out_size(size, k, s, d, lo, hi):
@@ -28,6 +28,18 @@ def _offsets(kernel, stride, dilation, out):
         yield offs, tuple(
             slice(o * d, o * d + (n - 1) * s + 1, s) for o, d, s, n in zip(offs, dilation, stride, out)
         )
+
+
+def _spread(fn, n: int, arr) -> None:
+    """``fn(lo, hi)`` over ``range(n)``, split over the cores for a large NumPy ``arr``."""
+    if cpu.is_numpy(arr):
+        parallel.split(fn, n, arr.size)
+    else:
+        fn(0, n)
+
+
+def _contiguous(xp, a):
+    return parallel.contiguous(a) if cpu.is_numpy(a) else xp.ascontiguousarray(a)
 
 
 def _padded(xp, x, pads):
@@ -61,8 +73,13 @@ def _im2col(xp, x, kernel, stride, pads, dilation, out, batch_first=False):
         return cols
     cols = xp.empty((c,) + k + (n,) + tuple(out), dtype=x.dtype)
     src = xpad.swapaxes(0, 1)
-    for offs, sl in _offsets(kernel, stride, dilation, out):
-        cols[(slice(None),) + offs] = src[(slice(None), slice(None)) + sl]
+    offsets = list(_offsets(kernel, stride, dilation, out))
+
+    def part(lo, hi):  # (a range of the batch)
+        for offs, sl in offsets:
+            cols[(slice(None),) + offs + (slice(lo, hi),)] = src[(slice(None), slice(lo, hi)) + sl]
+
+    _spread(part, n, cols)
     return cols
 
 
@@ -77,18 +94,27 @@ def _col2im(xp, cols, size, kernel, stride, pads, dilation, out, batch_first=Fal
     need = tuple((o - 1) * s + d * (k - 1) + 1 for o, s, d, k in zip(out, stride, dilation, kernel))
     full = tuple(max(p, q) for p, q in zip(padded, need))
     buf = xp.zeros((n, c) + full, dtype=cols.dtype)
-    dst = buf if batch_first else buf.swapaxes(0, 1)
-    for offs, sl in _offsets(kernel, stride, dilation, out):
-        if batch_first:
-            dst[(slice(None), slice(None)) + sl] += cols[(slice(None), slice(None)) + offs]
-        else:
-            dst[(slice(None), slice(None)) + sl] += cols[(slice(None),) + offs]
+    offsets = list(_offsets(kernel, stride, dilation, out))
+
+    def part(lo, hi):  # (a range of the batch)
+        dst = buf[lo:hi]
+        for offs, sl in offsets:
+            if batch_first:
+                dst[(slice(None), slice(None)) + sl] += cols[(slice(lo, hi), slice(None)) + offs]
+            else:
+                dst.swapaxes(0, 1)[(slice(None), slice(None)) + sl] += cols[
+                    (slice(None),) + offs + (slice(lo, hi),)
+                ]
+
+    _spread(part, n, cols)
     if full != padded:
         buf = buf[(Ellipsis,) + tuple(slice(0, p) for p in padded)]
     return _cropped(buf, pads, size)
 
 
-def _conv(x, w, stride, pads, dilation, groups):
+def _conv(x, w, stride, pads, dilation, groups, keep=None):
+    """The convolution of ``x`` by ``w``; with ``keep`` (a dict) the column matrix is left in
+    ``keep['cols']`` for the weight gradient."""
     xp = array_module(x)
     n = x.shape[0]
     o = w.shape[0]
@@ -100,6 +126,8 @@ def _conv(x, w, stride, pads, dilation, groups):
     cols = _im2col(xp, x, kernel, stride, pads, dilation, out)
     # explicit sizes (no -1): an empty batch must still reshape
     cols = cols.reshape(groups, x.shape[1] // groups * _prod(kernel), n * _prod(out))
+    if keep is not None:
+        keep["cols"] = cols
     wm = w.reshape(groups, o // groups, -1)
     if groups > 1 and wm.shape[1] == 1:
         # depthwise: many 1-row products are cheaper as a multiply-reduce than as tiny GEMMs
@@ -108,7 +136,7 @@ def _conv(x, w, stride, pads, dilation, groups):
         # (N*out, C*k) @ (C*k, O): the long dimension as the GEMM's rows runs about a third
         # faster in OpenBLAS than (O, C*k) @ (C*k, N*out); one transposing copy gives NCHW
         yt = xp.matmul(cols[0].T, wm[0].T).reshape((n, _prod(out), o))
-        return xp.ascontiguousarray(yt.transpose(0, 2, 1)).reshape((n, o) + out)
+        return _contiguous(xp, yt.transpose(0, 2, 1)).reshape((n, o) + out)
     else:
         y = xp.matmul(wm, cols)
     y = y.reshape((o, n) + out).swapaxes(0, 1)
@@ -119,29 +147,33 @@ def _grad_rows(g, groups):
     """``g`` as ``(G, O/G, N * prod(out))`` (one transposed copy)."""
     n, o = g.shape[:2]
     xp = array_module(g)
-    return xp.ascontiguousarray(g.swapaxes(0, 1)).reshape(groups, o // groups, -1)
+    return _contiguous(xp, g.swapaxes(0, 1)).reshape(groups, o // groups, -1)
 
 
-def _conv_input_grad(g, w, size, stride, pads, dilation, groups):
+def _conv_input_grad(g, w, size, stride, pads, dilation, groups, rows=None):
     xp = array_module(g)
     n, o = g.shape[:2]
     out = g.shape[2:]
     kernel = w.shape[2:]
     cg = w.shape[1]
     wm = w.reshape(groups, o // groups, -1)
-    cols = xp.matmul(wm.transpose(0, 2, 1), _grad_rows(g, groups))
+    if rows is None:
+        rows = _grad_rows(g, groups)
+    cols = xp.matmul(wm.transpose(0, 2, 1), rows)
     cols = cols.reshape((groups * cg,) + tuple(kernel) + (n,) + tuple(out))
     return xp.ascontiguousarray(_col2im(xp, cols, size, kernel, stride, pads, dilation, out))
 
 
-def _conv_weight_grad(x, g, kernel, stride, pads, dilation, groups):
+def _conv_weight_grad(x, g, kernel, stride, pads, dilation, groups, cols=None, rows=None):
     xp = array_module(x)
     n, c = x.shape[:2]
     o = g.shape[1]
     out = g.shape[2:]
-    cols = _im2col(xp, x, kernel, stride, pads, dilation, out)
-    cols = cols.reshape(groups, c // groups * _prod(kernel), n * _prod(out))
-    rows = _grad_rows(g, groups)
+    if cols is None:
+        cols = _im2col(xp, x, kernel, stride, pads, dilation, out)
+        cols = cols.reshape(groups, c // groups * _prod(kernel), n * _prod(out))
+    if rows is None:
+        rows = _grad_rows(g, groups)
     if groups == 1:
         # a 2-D product, with the long reduction (N * out) in the layout OpenBLAS runs fastest
         gw = xp.dot(cols[0], rows[0].T).T
@@ -159,6 +191,12 @@ def _prod(shape):
     return p
 
 
+# A convolution keeps its column matrix for the weight gradient (which would otherwise build
+# it again) when it is at most this large: memory traded for about a third of the backward's
+# non-GEMM work.
+KEEP_COLUMNS_BYTES = 64 << 20
+
+
 class Convolution(Primitive):
     """``y = conv(x, w) + b``."""
 
@@ -167,7 +205,11 @@ class Convolution(Primitive):
     @staticmethod
     def forward(ctx, x, w, *b, stride, pads, dilation, groups):
         ctx._geom = (stride, pads, dilation, groups)
-        y = _conv(x, w, stride, pads, dilation, groups)
+        keep = {}
+        y = _conv(x, w, stride, pads, dilation, groups, keep)
+        cols = keep.get("cols")
+        if cols is not None and cols.nbytes <= KEEP_COLUMNS_BYTES:
+            ctx._cols = cols  # (dropped with the node when no graph is recorded)
         if b:
             y += b[0].reshape((-1,) + (1,) * (y.ndim - 2))
         return y
@@ -179,14 +221,26 @@ class Convolution(Primitive):
         stride, pads, dilation, groups = ctx._geom
         geom = dict(stride=stride, pads=pads, dilation=dilation, groups=groups)
         gx = gw = None
+        # both gradients read g transposed to (G, O/G, N*out): transpose it once
+        rows = _grad_rows(g._data, groups) if need[0] and need[1] else None
         if need[0]:
-            gx = ConvolutionBackwardInput.apply(g, w, size=tuple(x.shape[2:]), **geom)
+            gx = ConvolutionBackwardInput.apply(
+                g, w, size=tuple(x.shape[2:]), **geom, rows=rows
+            )
         if need[1]:
-            gw = ConvolutionBackwardWeight.apply(x, g, kernel=tuple(w.shape[2:]), **geom)
+            gw = ConvolutionBackwardWeight.apply(
+                x, g, kernel=tuple(w.shape[2:]), **geom, cols=ctx.__dict__.pop("_cols", None),
+                rows=rows,
+            )
+        rows = None
         if len(need) == 2:
             return gx, gw
         gb = g.sum([0] + list(range(2, g.dim()))) if need[2] else None
         return gx, gw, gb
+
+    def _release(self) -> None:
+        Primitive._release(self)
+        self.__dict__.pop("_cols", None)
 
 
 class ConvolutionBackwardInput(Primitive):
@@ -195,9 +249,9 @@ class ConvolutionBackwardInput(Primitive):
     __slots__ = ()
 
     @staticmethod
-    def forward(ctx, g, w, *, size, stride, pads, dilation, groups):
+    def forward(ctx, g, w, *, size, stride, pads, dilation, groups, rows=None):
         ctx._geom = (stride, pads, dilation, groups)
-        return _conv_input_grad(g, w, size, stride, pads, dilation, groups)
+        return _conv_input_grad(g, w, size, stride, pads, dilation, groups, rows)
 
     @staticmethod
     def backward(ctx, h):
@@ -219,9 +273,11 @@ class ConvolutionBackwardWeight(Primitive):
     __slots__ = ()
 
     @staticmethod
-    def forward(ctx, x, g, *, kernel, stride, pads, dilation, groups):
+    def forward(ctx, x, g, *, kernel, stride, pads, dilation, groups, cols=None, rows=None):
+        """``cols``/``rows``: the column matrix of ``x`` and ``g`` transposed, when the
+        caller has them."""
         ctx._geom = (stride, pads, dilation, groups)
-        return _conv_weight_grad(x, g, kernel, stride, pads, dilation, groups)
+        return _conv_weight_grad(x, g, kernel, stride, pads, dilation, groups, cols, rows)
 
     @staticmethod
     def backward(ctx, h):

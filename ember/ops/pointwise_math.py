@@ -17,7 +17,7 @@ import math
 from ember import _dtype
 from ember._tensor import Tensor, _wrap
 from ember.autograd.function import Primitive
-from ember.backend import array_module
+from ember.backend import array_module, parallel
 from ember.ops import _special
 from ember.ops._pointwise import copy_array, dense, fit, inplace, store_out, unsupported
 from ember.ops._util import _TYPE_NAMES, cast
@@ -285,7 +285,11 @@ Ceil = _op("Ceil", _ufunc("ceil"), _zero_grad, "")
 Trunc = _op("Trunc", _ufunc("trunc"), _zero_grad, "")
 Round = _op("Round", _ufunc("rint"), _zero_grad, "")
 Frac = _op("Frac", lambda xp, a: a - xp.trunc(a), lambda g, x, y: g, "")
-Relu = _op("Relu", lambda xp, a: xp.maximum(a, 0), lambda g, x, y: where(y > 0, g, 0.0), "y")
+# (a nan input passes its gradient through, as torch's threshold_backward does)
+Relu = _op(
+    "Relu", lambda xp, a: parallel.ufunc(xp.maximum, a, 0), lambda g, x, y: where(y <= 0, 0.0, g),
+    "y",
+)
 
 
 def _type_name(dt) -> str:

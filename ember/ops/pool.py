@@ -52,29 +52,27 @@ def _tiled_max_pool2d(x, kernel, out):
     lead = x.shape[:-2]
     nl = len(lead)
     width = x.shape[-1]
+    nk = kh * kw
     win = x[..., : oh * kh, : ow * kw].reshape(lead + (oh, kh, ow, kw))
     order = (nl + 1, nl + 3) + tuple(range(nl)) + (nl, nl + 2)
-    win = xp.ascontiguousarray(win.transpose(order)).reshape((kh * kw,) + lead + (oh, ow))
-    best = win.max(0)
-    floating = x.dtype.kind in "fc"
-    arg = xp.zeros(best.shape, dtype=xp.uint8)
-    found = xp.zeros(best.shape, dtype=bool)
-    for k in range(kh * kw):
+    win = xp.ascontiguousarray(win.transpose(order)).reshape((nk,) + lead + (oh, ow))
+    best = win.max(0)  # (nan propagates: it is the maximum)
+    nan = x.dtype.kind in "fc" and bool(xp.isnan(best).any())
+    # the first k holding the maximum: walk k downwards, each match overwriting the later
+    # one (arg -= hit * (arg - k), branch-free in uint8)
+    arg = xp.full(best.shape, nk - 1, dtype=xp.uint8)
+    for k in range(nk - 2, -1, -1):
         hit = win[k] == best
-        if floating:
+        if nan:
             hit |= xp.isnan(win[k])
-        hit &= ~found
-        found |= hit
-        if k:
-            arg += hit.view(xp.uint8) * xp.uint8(k)
-    arg = arg.astype(xp.int64)
-    row = arg // kw
-    row += (xp.arange(oh) * kh)[:, None]
-    col = arg % kw
-    col += xp.arange(ow) * kw
-    row *= width
-    row += col
-    return best, row
+        hit = hit.view(xp.uint8)
+        hit *= arg - xp.uint8(k)
+        arg -= hit
+    # window position k -> offset within the plane, plus each window's origin
+    offset = (xp.arange(kh)[:, None] * width + xp.arange(kw)).reshape(-1)
+    idx = xp.take(offset, arg)
+    idx += (xp.arange(oh) * (kh * width))[:, None] + xp.arange(ow) * kw
+    return best, idx
 
 
 def max_pool_kernel(x, kernel, stride, padding, dilation, out):
@@ -127,29 +125,69 @@ class MaxPoolWithIndices(Primitive):
     save_inputs = False
 
     @staticmethod
-    def forward(ctx, x, *, kernel_fn, nd):
+    def forward(ctx, x, *, kernel_fn, nd, disjoint=False):
         values, idx = kernel_fn(x)
         ctx._idx = idx
         ctx._shape = x.shape
         ctx._nd = nd
+        ctx._disjoint = disjoint
         return values, idx
 
     @staticmethod
     def backward(ctx, g, *_):
-        shape = ctx._shape
-        nd = ctx._nd
-        lead = shape[: len(shape) - nd]
-        plane = 1
-        for n in shape[len(shape) - nd:]:
-            plane *= n
-        nout = 1
-        for n in ctx._idx.shape[len(lead):]:
-            nout *= n
-        idx = _wrap(ctx._idx.reshape(lead + (nout,)), _dtype.int64, g._device)
-        from ember._factories import zeros
+        return (
+            MaxPoolBackward.apply(
+                g, idx=ctx._idx, shape=ctx._shape, nd=ctx._nd, disjoint=ctx._disjoint
+            ),
+        )
 
-        base = zeros(lead + (plane,), dtype=g.dtype, device=g.device)
-        return (base.scatter_add(len(lead), idx, g.reshape(lead + (nout,))).reshape(shape),)
+
+class MaxPoolBackward(Primitive):
+    """The gradient of a max pool: each output's gradient added at its argmax ``idx`` (flat
+    positions within each plane of an input of ``shape``).  With ``disjoint`` windows (no
+    input position in two windows) every position gets at most one gradient, so one indexed
+    assignment does it; overlapping windows sum repeats.  Its own gradient gathers at
+    ``idx``."""
+
+    __slots__ = ()
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, g, *, idx, shape, nd, disjoint):
+        ctx._idx = idx
+        ctx._shape = shape
+        ctx._nd = nd
+        xp = array_module(g)
+        lead = shape[: len(shape) - nd]
+        planes = _prod(lead)
+        plane = _prod(shape[len(lead):])
+        keys = idx.reshape(planes, -1) if planes else idx.reshape(0, idx.size)
+        vals = g.reshape(keys.shape)
+        out = xp.zeros((planes, plane), dtype=g.dtype)
+        if disjoint and keys.size and keys.min() >= 0 and keys.max() < plane:
+            flat = keys + (xp.arange(planes, dtype=keys.dtype) * plane)[:, None]
+            out.reshape(-1)[flat.reshape(-1)] = vals.reshape(-1)
+        else:
+            from ember.ops.index import _at
+
+            _at("add", out, (xp.arange(planes)[:, None], keys), vals)
+        return out.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, h):
+        shape, nd, idx = ctx._shape, ctx._nd, ctx._idx
+        lead = shape[: len(shape) - nd]
+        nout = _prod(idx.shape[len(lead):])
+        keys = _wrap(idx.reshape(lead + (nout,)), _dtype.int64, h._device)
+        flat = h.reshape(lead + (_prod(shape[len(lead):]),))
+        return (flat.gather(len(lead), keys).reshape(idx.shape),)
+
+
+def _prod(shape) -> int:
+    p = 1
+    for n in shape:
+        p *= n
+    return p
 
 
 def window_sum(x, kernel, stride, pads, out):

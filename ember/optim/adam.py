@@ -6,7 +6,7 @@ import math
 
 from ember import _dtype
 from ember._factories import tensor, zeros_like
-from ember.backend import array_module
+from ember.backend import array_module, cpu, parallel
 from ember.optim.optimizer import Optimizer
 
 
@@ -23,28 +23,49 @@ def adam_update(
     weight_decay, eps, maximize, decoupled,
 ):
     """One Adam step on backend arrays, in place; ``steps`` are the step counts after this
-    step."""
+    step.  A large parameter's update is split over the cores (it is elementwise)."""
     for i, (p, g) in enumerate(zip(params, grads)):
-        xp = array_module(p)
-        if maximize:
-            g = -g
-        if weight_decay != 0:
-            if decoupled:
-                p *= 1 - lr * weight_decay
-            else:
-                g = g + weight_decay * p
-        m, v = exp_avgs[i], exp_avg_sqs[i]
-        lerp_(m, g, 1 - beta1)
-        v *= beta2
-        v += (1 - beta2) * g * g
         step = steps[i]
-        bias1 = 1 - beta1**step
-        bias2_sqrt = math.sqrt(1 - beta2**step)
-        if amsgrad:
-            xp.maximum(max_exp_avg_sqs[i], v, out=max_exp_avg_sqs[i])
-            v = max_exp_avg_sqs[i]
-        denom = xp.sqrt(v) / bias2_sqrt + eps
-        p += (-lr / bias1) * (m / denom)
+        vmax = max_exp_avg_sqs[i] if amsgrad else None
+        arrays = (p, g, exp_avgs[i], exp_avg_sqs[i], vmax)
+        hyper = dict(
+            beta1=beta1, beta2=beta2, lr=lr, weight_decay=weight_decay, eps=eps,
+            maximize=maximize, decoupled=decoupled, bias1=1 - beta1**step,
+            bias2_sqrt=math.sqrt(1 - beta2**step),
+        )
+        if cpu.is_numpy(p) and all(a is None or a.flags.c_contiguous for a in arrays):
+            flat = [None if a is None else a.reshape(-1) for a in arrays]
+
+            def part(lo, hi, flat=flat, hyper=hyper):
+                _adam_one(*[None if a is None else a[lo:hi] for a in flat], **hyper)
+
+            parallel.split(part, p.size, p.size)
+        else:
+            _adam_one(*arrays, **hyper)
+
+
+def _adam_one(p, g, m, v, vmax, *, beta1, beta2, lr, weight_decay, eps, maximize, decoupled,
+              bias1, bias2_sqrt):
+    xp = array_module(p)
+    if maximize:
+        g = -g
+    if weight_decay != 0:
+        if decoupled:
+            p *= 1 - lr * weight_decay
+        else:
+            g = g + weight_decay * p
+    lerp_(m, g, 1 - beta1)
+    v *= beta2
+    v += (1 - beta2) * g * g
+    if vmax is not None:
+        xp.maximum(vmax, v, out=vmax)
+        v = vmax
+    denom = xp.sqrt(v)
+    denom /= bias2_sqrt
+    denom += eps
+    step = xp.divide(m, denom, out=denom)
+    step *= -lr / bias1
+    p += step
 
 
 class Adam(Optimizer):

@@ -142,6 +142,8 @@ def test_pool_gradcheck():
     x = ember.randn(1, 2, 5, 6, dtype=ember.float64, requires_grad=True)
     for fn in [lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
                lambda x: F.max_pool2d(x, 2, 1),
+               lambda x: F.max_pool2d(x, 2),  # disjoint windows: the gradient is assigned
+               lambda x: F.max_pool2d(x, (2, 3), (3, 3), 1, ceil_mode=True),
                lambda x: F.adaptive_avg_pool2d(x, (3, 4)),
                lambda x: F.adaptive_max_pool2d(x, (2, 4))]:
         assert ember.autograd.gradcheck(fn, (x,))

@@ -63,7 +63,9 @@ def _max_pool(nd, name, input, kernel_size, stride, padding, dilation, ceil_mode
         return y if batched else y.squeeze(0)
     fn = functools.partial(_pool.max_pool_kernel, kernel=kernel, stride=stride, padding=padding,
                            dilation=dilation, out=out)
-    values, idx = _pool.MaxPoolWithIndices.apply(x, kernel_fn=fn, nd=nd)
+    # windows are disjoint when each stride reaches past the window's extent
+    disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
+    values, idx = _pool.MaxPoolWithIndices.apply(x, kernel_fn=fn, nd=nd, disjoint=disjoint)
     if not batched:
         values, idx = values.squeeze(0), idx.squeeze(0)
     return (values, idx) if return_indices else values

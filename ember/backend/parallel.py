@@ -1,0 +1,147 @@
+"""Large array work split over the CPU's cores.
+
+NumPy runs only its BLAS calls in parallel: copies and ufunc loops run on one core, although
+they release the GIL.  ``split(fn, n, size)`` runs ``fn(lo, hi)`` over consecutive ranges
+covering ``range(n)``, one range per thread of a small pool (the calling thread takes the
+first), when ``size`` (the elements the work touches) is large enough to pay for handing the
+ranges out.  ``fn`` must write disjoint parts of its output for disjoint ranges.
+
+The pool has as many threads as ``ember.set_num_threads`` asked for (by default the cores
+this process may run on); it is made on first use and again after a fork.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+# Below this many elements one core finishes before a hand-off to another would pay off.
+MIN_SIZE = 1 << 18
+
+_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+_workers: int | None = None
+_local = threading.local()  # ``inside``: this thread is running a split's range
+
+
+def _default_workers() -> int:
+    env = os.environ.get("OMP_NUM_THREADS", "")
+    if env.isdigit() and int(env) > 0:  # the thread count asked of every pool
+        return int(env)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # (not on every platform)
+        return max(1, os.cpu_count() or 1)
+
+
+def workers() -> int:
+    """How many threads a split uses."""
+    global _workers
+    if _workers is None:
+        _workers = _default_workers()
+    return _workers
+
+
+def set_workers(n: int) -> None:
+    """Use ``n`` threads (``ember.set_num_threads`` calls this)."""
+    global _workers, _pool
+    with _lock:
+        _workers = max(1, int(n))
+        old, _pool = _pool, None
+    if old is not None:
+        old.shutdown(wait=False)
+
+
+def _get_pool(n: int) -> ThreadPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="ember-split")
+        return _pool
+
+
+def _forget_pool() -> None:  # a forked child has none of its parent's threads
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
+def _run(fn, lo, hi):
+    _local.inside = True
+    try:
+        fn(lo, hi)
+    finally:
+        _local.inside = False
+
+
+def split(fn, n: int, size: int) -> None:
+    """``fn(lo, hi)`` over ranges covering ``range(n)``, in parallel when ``size`` is large."""
+    w = workers()
+    if w < 2 or n < 2 or size < MIN_SIZE or getattr(_local, "inside", False):
+        fn(0, n)
+        return
+    parts = min(w, n, max(1, size // MIN_SIZE))
+    if parts < 2:
+        fn(0, n)
+        return
+    bounds = [n * i // parts for i in range(parts + 1)]
+    pool = _get_pool(w - 1 if w > 1 else 1)
+    futures = [pool.submit(_run, fn, bounds[i], bounds[i + 1]) for i in range(1, parts)]
+    try:
+        _run(fn, bounds[0], bounds[1])
+    finally:
+        for f in futures:
+            f.result()
+
+
+def contiguous(a):
+    """``numpy.ascontiguousarray(a)``, the copy split over the cores when it is large."""
+    import numpy
+
+    if a.flags.c_contiguous or a.ndim == 0 or a.shape[0] < 2 or a.size < MIN_SIZE:
+        return numpy.ascontiguousarray(a)
+    out = numpy.empty(a.shape, a.dtype)
+
+    def part(lo, hi):
+        out[lo:hi] = a[lo:hi]
+
+    split(part, a.shape[0], a.size)
+    return out
+
+
+def ufunc(f, *args):
+    """``f(*args)`` for a NumPy ufunc ``f`` of arrays of one shape, dtype and row-major
+    layout (and Python numbers), split over the cores when large; anything else is the
+    plain call."""
+    import numpy
+
+    first = None
+    for a in args:
+        if isinstance(a, numpy.ndarray):
+            if first is None:
+                first = a
+            elif a.shape != first.shape or a.dtype != first.dtype or not a.flags.c_contiguous:
+                return f(*args)
+        elif not isinstance(a, float | int) or isinstance(a, bool):
+            return f(*args)
+    if (
+        first is None
+        or first.size < MIN_SIZE
+        or not first.flags.c_contiguous
+        or first.dtype.kind != "f"
+        or workers() < 2
+    ):
+        return f(*args)
+    out = numpy.empty(first.shape, first.dtype)
+    flat_out = out.reshape(-1)
+    flat = [a.reshape(-1) if isinstance(a, numpy.ndarray) else a for a in args]
+
+    def part(lo, hi):
+        f(*[a[lo:hi] if isinstance(a, numpy.ndarray) else a for a in flat], out=flat_out[lo:hi])
+
+    split(part, first.size, first.size)
+    return out

@@ -1,0 +1,155 @@
+"""Work split over threads (ember/backend/parallel.py) gives what one thread gives.
+
+The suite runs with one thread per worker, so by default no split happens; these tests force
+two threads and a tiny size threshold, so that every split path runs on small inputs, and
+compare with torch (convolution, pooling, ReLU, Adam) or with the unsplit result.
+"""
+
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+import ember
+import ember.nn.functional as F
+from ember.backend import cpu, parallel
+from tests.nn import test_conv, test_pooling
+
+rng = np.random.default_rng(0)
+
+
+@pytest.fixture
+def split_everything(monkeypatch):
+    before = parallel.workers()
+    parallel.set_workers(2)
+    monkeypatch.setattr(parallel, "MIN_SIZE", 8)
+    yield
+    parallel.set_workers(before)
+
+
+def test_split_covers_each_index_once(split_everything):
+    for n in (0, 1, 2, 3, 17, 1000):
+        seen = np.zeros(n, int)
+        threads = set()
+
+        def fn(lo, hi):
+            seen[lo:hi] += 1
+            threads.add(threading.get_ident())
+
+        parallel.split(fn, n, 10**6)
+        assert (seen == 1).all()
+    assert len(threads) == 2  # the caller and one pool thread
+
+
+def test_split_nested_runs_inline_and_errors_propagate(split_everything):
+    calls = []
+
+    def inner(lo, hi):
+        calls.append((lo, hi))
+
+    def outer(lo, hi):
+        parallel.split(inner, 4, 10**6)  # inside a split: one call, no new threads
+
+    parallel.split(outer, 2, 10**6)
+    assert sorted(calls) == [(0, 4), (0, 4)]
+
+    def boom(lo, hi):
+        if lo:
+            raise ValueError("second half")
+
+    with pytest.raises(ValueError, match="second half"):
+        parallel.split(boom, 10, 10**6)
+
+
+def test_contiguous_and_ufunc(split_everything):
+    a = rng.standard_normal((6, 5, 4)).astype(np.float32)
+    t = a.transpose(2, 0, 1)
+    c = parallel.contiguous(t)
+    assert c.flags.c_contiguous and (c == t).all()
+    assert (parallel.ufunc(np.maximum, a, 0) == np.maximum(a, 0)).all()
+    b = rng.standard_normal((6, 5, 4)).astype(np.float32)
+    np.testing.assert_array_equal(parallel.ufunc(np.add, a, b), a + b)
+    # anything it does not split is the plain call
+    assert parallel.ufunc(np.add, a, b[:1]).shape == a.shape
+    assert parallel.ufunc(np.maximum, a.astype(np.int32), 0).dtype == np.int32
+
+
+@pytest.mark.parametrize("b_kind", ["zero", "array", "broadcast"])
+def test_where_split(split_everything, b_kind):
+    cond = rng.standard_normal((64, 70)) > 0
+    a = rng.standard_normal((64, 70)).astype(np.float32)
+    a[0, :3] = [np.nan, np.inf, -0.0]
+    b = {
+        "zero": np.zeros((64, 70), np.float32),
+        "array": rng.standard_normal((64, 70)).astype(np.float32),
+        "broadcast": rng.standard_normal(70).astype(np.float32),
+    }[b_kind]
+    got = cpu.where(cond, a, b)
+    want = np.where(cond, a, b)
+    assert got.view(np.int32).tolist() == want.view(np.int32).tolist()  # bit for bit
+
+
+@pytest.mark.parametrize("case", test_conv.CONV_CASES)
+def test_conv_split(split_everything, case):
+    test_conv.test_conv_functional(case, "float32", True)
+
+
+@pytest.mark.parametrize("case", test_conv.CONVT_CASES)
+def test_conv_transpose_split(split_everything, case):
+    test_conv.test_conv_transpose_functional(case, "float64")
+
+
+def test_conv_module_training_split(split_everything):
+    tm, em = test_conv._module_pair("Conv2d", 3, 8, 3, padding=1)
+    x = rng.standard_normal((4, 3, 9, 9))
+    test_conv._compare_module(tm, em, x)
+    test_conv.test_conv_unbatched_and_noncontiguous()
+    test_conv.test_conv_empty_batch()
+
+
+def test_pooling_split(split_everything):
+    test_pooling.test_max_pool_ties_and_nan()
+    test_pooling.test_pool_gradcheck()
+    for args in [(2,), (3, 2, 1), ((2, 3), (3, 3), 1, 1, True)]:
+        x = rng.standard_normal((3, 4, 12, 11))
+        tx = torch.tensor(x, requires_grad=True)
+        ex = ember.tensor(x, requires_grad=True)
+        ty, ti = torch.nn.functional.max_pool2d(tx, *args, return_indices=True)
+        ey, ei = F.max_pool2d(ex, *args, return_indices=True)
+        np.testing.assert_array_equal(ey.detach().numpy(), ty.detach().numpy())
+        np.testing.assert_array_equal(ei.numpy(), ti.numpy())
+        g = rng.standard_normal(ty.shape)
+        ty.backward(torch.tensor(g))
+        ey.backward(ember.tensor(g))
+        np.testing.assert_array_equal(ex.grad.numpy(), tx.grad.numpy())
+
+
+def test_relu_split(split_everything):
+    x = rng.standard_normal((33, 17)).astype(np.float32)
+    x[0, 0] = np.nan
+    tx = torch.tensor(x, requires_grad=True)
+    ex = ember.tensor(x, requires_grad=True)
+    ty, ey = torch.relu(tx), ember.relu(ex)
+    np.testing.assert_array_equal(ey.detach().numpy(), ty.detach().numpy())
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    ty.backward(torch.tensor(g))
+    ey.backward(ember.tensor(g))
+    np.testing.assert_array_equal(ex.grad.numpy(), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(amsgrad=True, weight_decay=0.1), dict(maximize=True)])
+@pytest.mark.parametrize("cls", ["Adam", "AdamW"])
+def test_adam_split(split_everything, cls, kw):
+    w = rng.standard_normal((40, 30)).astype(np.float32)
+    tw = torch.tensor(w, requires_grad=True)
+    ew = ember.tensor(w, requires_grad=True)
+    topt = getattr(torch.optim, cls)([tw], lr=0.01, **kw)
+    eopt = getattr(ember.optim, cls)([ew], lr=0.01, **kw)
+    for _ in range(4):
+        g = rng.standard_normal(w.shape).astype(np.float32)
+        tw.grad = torch.tensor(g)
+        ew.grad = ember.tensor(g)
+        topt.step()
+        eopt.step()
+    np.testing.assert_allclose(ew.detach().numpy(), tw.detach().numpy(), rtol=1e-6, atol=1e-7)

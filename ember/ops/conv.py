@@ -83,6 +83,60 @@ def _im2col(xp, x, kernel, stride, pads, dilation, out, batch_first=False):
     return cols
 
 
+def _im2col_channels_last(xp, x, kernel, stride, pads, dilation, out, weight_order=False):
+    """Columns as ``(N, *out, *kernel, C)``: a row per output position, the window's values
+    with channels innermost, one slab copy per kernel offset from an NHWC copy of the padded
+    input.  Each slab moves runs of C values, where the ``(C, *kernel, N, *out)`` layout moves
+    runs of one output row: the better layout once channels outnumber the row's positions.
+    ``weight_order``: ``(N, *out, C, *kernel)`` instead, the weight's own order (slower
+    strided writes, but the weight need not be reordered for the GEMM)."""
+    n, c = x.shape[:2]
+    nd = len(kernel)
+    perm = (0,) + tuple(range(2, 2 + nd)) + (1,)
+    size = x.shape[2:]
+    padded = any(lo or hi for lo, hi in pads)
+    inner = tuple(slice(lo, lo + m) for m, (lo, _) in zip(size, pads))
+    if padded:
+        shape = (n,) + tuple(m + lo + hi for m, (lo, hi) in zip(size, pads)) + (c,)
+        xpad = xp.zeros(shape, dtype=x.dtype)
+    if weight_order:
+        cols = xp.empty((n,) + tuple(out) + (c,) + tuple(kernel), dtype=x.dtype)
+    else:
+        cols = xp.empty((n,) + tuple(out) + tuple(kernel) + (c,), dtype=x.dtype)
+    offsets = list(_offsets(kernel, stride, dilation, out))
+    rows = (slice(None),) * (nd + 1 if weight_order else nd)
+
+    def part(lo, hi):  # (a range of the batch)
+        if padded:
+            src = xpad[lo:hi]
+            src[(slice(None),) + inner] = x[lo:hi].transpose(perm)
+        else:
+            src = xp.ascontiguousarray(x[lo:hi].transpose(perm))
+        dst = cols[lo:hi]
+        for offs, sl in offsets:
+            dst[(slice(None),) + rows + offs] = src[(slice(None),) + sl]
+
+    _spread(part, n, cols)
+    return cols
+
+
+def _columns(xp, x, kernel, stride, pads, dilation, out, groups, o):
+    """``(layout, cols)``: the column matrix for one GEMM over the batch.  ``'cl'``: channels
+    last, ``(N * out, prod(kernel) * C)``, or ``'cw'``: ``(N * out, C * prod(kernel))``
+    (groups of 1 only); ``'cf'``: ``(G, C/G * prod(kernel), N * out)``."""
+    n, c = x.shape[:2]
+    k = _prod(kernel)
+    if groups == 1 and out and c >= 2 * out[-1]:
+        m = n * _prod(out)
+        # reordering a weight larger than the columns costs more than strided writes
+        weight_order = o * c * k > m * c * k
+        cols = _im2col_channels_last(xp, x, kernel, stride, pads, dilation, out, weight_order)
+        return ("cw" if weight_order else "cl"), cols.reshape(m, k * c)
+    cols = _im2col(xp, x, kernel, stride, pads, dilation, out)
+    # explicit sizes (no -1): an empty batch must still reshape
+    return "cf", cols.reshape(groups, c // groups * k, n * _prod(out))
+
+
 def _col2im(xp, cols, size, kernel, stride, pads, dilation, out, batch_first=False):
     """Adjoint of ``_im2col``: scatter-add columns into ``(N, C, *size)``."""
     if batch_first:
@@ -123,11 +177,16 @@ def _conv(x, w, stride, pads, dilation, groups, keep=None):
         _out_size(s, k, st, d, lo, hi)
         for s, k, st, d, (lo, hi) in zip(x.shape[2:], kernel, stride, dilation, pads)
     )
-    cols = _im2col(xp, x, kernel, stride, pads, dilation, out)
-    # explicit sizes (no -1): an empty batch must still reshape
-    cols = cols.reshape(groups, x.shape[1] // groups * _prod(kernel), n * _prod(out))
+    layout, cols = _columns(xp, x, kernel, stride, pads, dilation, out, groups, o)
     if keep is not None:
-        keep["cols"] = cols
+        keep["cols"] = (layout, cols)
+    if layout != "cf":
+        if layout == "cl":
+            wt = w.transpose((0,) + tuple(range(2, w.ndim)) + (1,)).reshape(o, -1)
+        else:
+            wt = w.reshape(o, -1)
+        yt = xp.matmul(cols, wt.T).reshape((n, _prod(out), o))
+        return _contiguous(xp, yt.transpose(0, 2, 1)).reshape((n, o) + out)
     wm = w.reshape(groups, o // groups, -1)
     if groups > 1 and wm.shape[1] == 1:
         # depthwise: many 1-row products are cheaper as a multiply-reduce than as tiny GEMMs
@@ -170,10 +229,15 @@ def _conv_weight_grad(x, g, kernel, stride, pads, dilation, groups, cols=None, r
     o = g.shape[1]
     out = g.shape[2:]
     if cols is None:
-        cols = _im2col(xp, x, kernel, stride, pads, dilation, out)
-        cols = cols.reshape(groups, c // groups * _prod(kernel), n * _prod(out))
+        cols = _columns(xp, x, kernel, stride, pads, dilation, out, groups, o)
+    layout, cols = cols
     if rows is None:
         rows = _grad_rows(g, groups)
+    if layout == "cw":
+        return xp.matmul(rows[0], cols).reshape((o, c) + tuple(kernel))
+    if layout == "cl":  # (O, N*out) @ (N*out, kernel*C), then channels back to axis 1
+        gw = xp.matmul(rows[0], cols).reshape((o,) + tuple(kernel) + (c,))
+        return xp.ascontiguousarray(xp.moveaxis(gw, -1, 1))
     if groups == 1:
         # a 2-D product, with the long reduction (N * out) in the layout OpenBLAS runs fastest
         gw = xp.dot(cols[0], rows[0].T).T
@@ -208,7 +272,7 @@ class Convolution(Primitive):
         keep = {}
         y = _conv(x, w, stride, pads, dilation, groups, keep)
         cols = keep.get("cols")
-        if cols is not None and cols.nbytes <= KEEP_COLUMNS_BYTES:
+        if cols is not None and cols[1].nbytes <= KEEP_COLUMNS_BYTES:
             ctx._cols = cols  # (dropped with the node when no graph is recorded)
         if b:
             y += b[0].reshape((-1,) + (1,) * (y.ndim - 2))
@@ -274,8 +338,8 @@ class ConvolutionBackwardWeight(Primitive):
 
     @staticmethod
     def forward(ctx, x, g, *, kernel, stride, pads, dilation, groups, cols=None, rows=None):
-        """``cols``/``rows``: the column matrix of ``x`` and ``g`` transposed, when the
-        caller has them."""
+        """``cols``/``rows``: the column matrix of ``x`` (as ``_columns`` gives it) and ``g``
+        transposed, when the caller has them."""
         ctx._geom = (stride, pads, dilation, groups)
         return _conv_weight_grad(x, g, kernel, stride, pads, dilation, groups, cols, rows)
 

@@ -51,6 +51,13 @@ CONV_CASES = [
     (2, 1, 2, 3, (5, 4), (2, 2), dict(padding="valid", stride=(1, 3))),
     (3, 2, 2, 4, (5, 4, 6), (2, 3, 2), dict(stride=(1, 2, 1), padding=1)),
     (3, 1, 4, 4, (4, 5, 3), (3, 1, 2), dict(groups=2, dilation=(1, 2, 1))),
+    # more channels than output columns: im2col in the channels-last layout
+    (1, 2, 12, 3, (5,), (2,), dict(stride=2)),
+    (2, 2, 8, 5, (4, 3), (3, 3), dict(padding=1)),
+    (2, 3, 6, 4, (7, 5), (3, 2), dict(stride=2, padding=(1, 0), dilation=(1, 2))),
+    (3, 2, 8, 4, (3, 3, 2), (2, 2, 1), dict(padding=(0, 1, 1))),
+    (2, 1, 8, 16, (2, 2), (2, 2), dict(padding=1)),  # ... in the weight's order
+    (1, 1, 6, 12, (4,), (3,), dict(stride=3)),
 ]
 
 
@@ -109,6 +116,16 @@ def test_conv_gradcheck_and_gradgradcheck():
     w2 = ember.randn(2, 3, 3, 3, dtype=ember.float64, requires_grad=True)
     assert ember.autograd.gradcheck(fn_t, (x2, w2))
     assert ember.autograd.gradgradcheck(fn_t, (x2, w2))
+    # channels-last columns (more channels than output columns)
+    x3 = ember.randn(2, 6, 3, 3, dtype=ember.float64, requires_grad=True)
+    w3 = ember.randn(3, 6, 2, 2, dtype=ember.float64, requires_grad=True)
+    fn3 = lambda x, w: F.conv2d(x, w, padding=1, stride=2)
+    assert ember.autograd.gradcheck(fn3, (x3, w3))
+    assert ember.autograd.gradgradcheck(fn3, (x3, w3))
+    w4 = ember.randn(9, 6, 2, 2, dtype=ember.float64, requires_grad=True)  # weight's order
+    x4 = ember.randn(1, 6, 3, 3, dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradcheck(fn3, (x4, w4))
+    assert ember.autograd.gradgradcheck(fn3, (x4, w4))
 
 
 def test_conv_double_backward_matches_torch():

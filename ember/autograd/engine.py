@@ -182,7 +182,20 @@ def _run_all(order, buffers, create_graph, retain_graph):
                     break
             else:
                 continue  # nothing reached this node
-        results = node._run(buf, create_graph)
+        if (
+            node._plain
+            and len(buf) == 1
+            and node._tensor_hooks is None
+            and node._pre_hooks is None
+            and node._post_hooks is None
+        ):  # ``Primitive._run`` inlined: one output, its gradient present, no hooks
+            results = type(node).backward(node, buf[0])
+            if type(results) is not tuple:
+                results = (results,)
+            if len(results) != len(node.next_functions):
+                results = node._fit_result(results)
+        else:
+            results = node._run(buf, create_graph)
         for (child, nr), g in zip(node.next_functions, results, strict=False):
             if child is None or g is None:
                 continue

@@ -18,6 +18,9 @@ from ember.autograd.graph import _FREED, Node, edge_of, version_of
 
 _from_np = _dtype._BY_NP
 _NO_EDGE = (None, 0)
+_ZERO_VERSIONS = (0, 0)
+# ``ctx.shapes`` of a two-input op whose inputs had one shape: nothing to reduce in backward
+_UNBROADCAST = (None, None)
 
 
 def _differentiable(dt) -> bool:
@@ -38,6 +41,7 @@ class Primitive(Node):
     save_inputs = True
     save_output = False
     save_shapes = False  # whether recording keeps the inputs' shapes in ``ctx.shapes``
+    _plain = True
     saved_mask = None
 
     @classmethod
@@ -102,7 +106,9 @@ class Primitive(Node):
             )
             ctx.needs_input_grad = needs = (ra, rb)
             if cls.save_shapes:
-                ctx.shapes = (a._data.shape, b._data.shape)
+                sa = a._data.shape
+                sb = b._data.shape
+                ctx.shapes = _UNBROADCAST if sa == sb else (sa, sb)
             if cls.save_inputs:
                 mask = cls.saved_mask
                 if mask is not None:
@@ -114,10 +120,13 @@ class Primitive(Node):
                 ctx._inputs = (a, b)
                 sa = None if a is None else a._storage
                 sb = None if b is None else b._storage
-                ctx._versions = (
-                    0 if sa is None else sa._version,
-                    0 if sb is None else sb._version,
-                )
+                if sa is None and sb is None:
+                    ctx._versions = _ZERO_VERSIONS
+                else:
+                    ctx._versions = (
+                        0 if sa is None else sa._version,
+                        0 if sb is None else sb._version,
+                    )
             else:
                 ctx._inputs = ctx._versions = ()
             ctx._out = out if cls.save_output else None
@@ -177,7 +186,9 @@ class Primitive(Node):
             self.next_functions = (edge_of(a), edge_of(b))
             needs = self.needs_input_grad = (a._requires_grad, b._requires_grad)
             if self.save_shapes:
-                self.shapes = (a._data.shape, b._data.shape)
+                sa = a._data.shape
+                sb = b._data.shape
+                self.shapes = _UNBROADCAST if sa == sb else (sa, sb)
         elif n == 1:
             a = inputs[0]
             self.next_functions = (edge_of(a),)

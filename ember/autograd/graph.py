@@ -62,6 +62,7 @@ class Node:
         "__weakref__",
     )
     save_output = False  # whether backward reads the op's output (``Primitive.output``)
+    _plain = False  # whether the engine may call backward directly (``Primitive`` nodes)
     materialize_grads = True  # a missing output gradient reaches backward as zeros, not None
     _fits_by_argument = False  # custom Functions check and filter gradients per forward argument
 

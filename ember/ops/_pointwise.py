@@ -319,7 +319,10 @@ def inplace(op, saves_input: bool = True):
 
 def reduce_grad(grad: Tensor, shape) -> Tensor:
     """Undo broadcasting of one input's gradient: sum over the dims it was expanded along
-    (two sums rather than a sum and a reshape, so that only sums enter the graph)."""
+    (two sums rather than a sum and a reshape, so that only sums enter the graph).  A
+    ``shape`` of None: no broadcasting happened."""
+    if shape is None:
+        return grad
     gshape = grad._data.shape
     if gshape == shape:  # the common case: no broadcasting happened
         return grad

@@ -21,6 +21,21 @@ _NO_EDGE = (None, 0)
 _ZERO_VERSIONS = (0, 0)
 # ``ctx.shapes`` of a two-input op whose inputs had one shape: nothing to reduce in backward
 _UNBROADCAST = (None, None)
+# Shared small tuples: every tuple a graph node keeps alive counts toward the garbage
+# collector's next pass, and a pass over a long graph costs as much as its ops.
+_PAIRS = (((False, False), (False, True)), ((True, False), (True, True)))
+_METAS: dict = {}
+
+
+def _one_meta(shape, dt, device) -> tuple:
+    """``((shape, dtype, device),)``, one shared tuple per distinct value."""
+    key = (shape, dt, device)
+    meta = _METAS.get(key)
+    if meta is None:
+        if len(_METAS) > 4096:
+            _METAS.clear()
+        meta = _METAS[key] = (key,)
+    return meta
 
 
 def _differentiable(dt) -> bool:
@@ -71,7 +86,7 @@ class Primitive(Node):
                     ctx._record(inputs)
                     if cls.save_output:
                         ctx._out = out
-                    ctx._out_meta = ((out.shape, dt, device),)
+                    ctx._out_meta = _one_meta(out.shape, dt, device)
                     result._requires_grad = True
                     result._grad_fn = ctx
                 break
@@ -104,7 +119,7 @@ class Primitive(Node):
                 edge_of(a) if ra or a._view_version is not None else _NO_EDGE,
                 edge_of(b) if rb or b._view_version is not None else _NO_EDGE,
             )
-            ctx.needs_input_grad = needs = (ra, rb)
+            ctx.needs_input_grad = needs = _PAIRS[ra][rb]
             if cls.save_shapes:
                 sa = a._data.shape
                 sb = b._data.shape
@@ -131,7 +146,7 @@ class Primitive(Node):
                 ctx._inputs = ctx._versions = ()
             ctx._out = out if cls.save_output else None
             ctx._tensor_hooks = ctx._pre_hooks = ctx._post_hooks = None
-            ctx._out_meta = ((out.shape, dt, device),)
+            ctx._out_meta = _one_meta(out.shape, dt, device)
             if anomaly_mode.enabled:
                 anomaly_mode.record(ctx)
             result._requires_grad = True
@@ -184,7 +199,7 @@ class Primitive(Node):
         if n == 2:
             a, b = inputs
             self.next_functions = (edge_of(a), edge_of(b))
-            needs = self.needs_input_grad = (a._requires_grad, b._requires_grad)
+            needs = self.needs_input_grad = _PAIRS[a._requires_grad][b._requires_grad]
             if self.save_shapes:
                 sa = a._data.shape
                 sb = b._data.shape

@@ -166,9 +166,31 @@ def _col2im(xp, cols, size, kernel, stride, pads, dilation, out, batch_first=Fal
     return _cropped(buf, pads, size)
 
 
-def _conv(x, w, stride, pads, dilation, groups, keep=None):
-    """The convolution of ``x`` by ``w``; with ``keep`` (a dict) the column matrix is left in
-    ``keep['cols']`` for the weight gradient."""
+def _to_channels_first(xp, yt, bias, out):
+    """``(N, P, O)`` GEMM output as ``(N, O, *out)``, plus ``bias`` per channel, in one pass
+    (split over the cores)."""
+    n, _, o = yt.shape
+    src = yt.transpose(0, 2, 1)
+    if not cpu.is_numpy(yt):
+        y = xp.ascontiguousarray(src)
+        if bias is not None:
+            y += bias[:, None]
+        return y.reshape((n, o) + out)
+    y = xp.empty(src.shape, dtype=yt.dtype)
+
+    def part(lo, hi):
+        if bias is None:
+            y[lo:hi] = src[lo:hi]
+        else:
+            xp.add(src[lo:hi], bias[:, None], out=y[lo:hi])
+
+    parallel.split(part, n, y.size)
+    return y.reshape((n, o) + out)
+
+
+def _conv(x, w, stride, pads, dilation, groups, keep=None, bias=None):
+    """The convolution of ``x`` by ``w`` (plus ``bias``); with ``keep`` (a dict) the column
+    matrix is left in ``keep['cols']`` for the weight gradient."""
     xp = array_module(x)
     n = x.shape[0]
     o = w.shape[0]
@@ -186,7 +208,7 @@ def _conv(x, w, stride, pads, dilation, groups, keep=None):
         else:
             wt = w.reshape(o, -1)
         yt = xp.matmul(cols, wt.T).reshape((n, _prod(out), o))
-        return _contiguous(xp, yt.transpose(0, 2, 1)).reshape((n, o) + out)
+        return _to_channels_first(xp, yt, bias, out)
     wm = w.reshape(groups, o // groups, -1)
     if groups > 1 and wm.shape[1] == 1:
         # depthwise: many 1-row products are cheaper as a multiply-reduce than as tiny GEMMs
@@ -195,11 +217,13 @@ def _conv(x, w, stride, pads, dilation, groups, keep=None):
         # (N*out, C*k) @ (C*k, O): the long dimension as the GEMM's rows runs about a third
         # faster in OpenBLAS than (O, C*k) @ (C*k, N*out); one transposing copy gives NCHW
         yt = xp.matmul(cols[0].T, wm[0].T).reshape((n, _prod(out), o))
-        return _contiguous(xp, yt.transpose(0, 2, 1)).reshape((n, o) + out)
+        return _to_channels_first(xp, yt, bias, out)
     else:
         y = xp.matmul(wm, cols)
-    y = y.reshape((o, n) + out).swapaxes(0, 1)
-    return xp.ascontiguousarray(y)
+    y = xp.ascontiguousarray(y.reshape((o, n) + out).swapaxes(0, 1))
+    if bias is not None:
+        y += bias.reshape((-1,) + (1,) * len(out))
+    return y
 
 
 def _grad_rows(g, groups):
@@ -270,12 +294,10 @@ class Convolution(Primitive):
     def forward(ctx, x, w, *b, stride, pads, dilation, groups):
         ctx._geom = (stride, pads, dilation, groups)
         keep = {}
-        y = _conv(x, w, stride, pads, dilation, groups, keep)
+        y = _conv(x, w, stride, pads, dilation, groups, keep, b[0] if b else None)
         cols = keep.get("cols")
         if cols is not None and cols[1].nbytes <= KEEP_COLUMNS_BYTES:
             ctx._cols = cols  # (dropped with the node when no graph is recorded)
-        if b:
-            y += b[0].reshape((-1,) + (1,) * (y.ndim - 2))
         return y
 
     @staticmethod

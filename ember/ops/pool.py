@@ -13,7 +13,7 @@ import itertools
 from ember import _dtype
 from ember._tensor import _wrap
 from ember.autograd.function import Primitive
-from ember.backend import array_module, cpu
+from ember.backend import array_module, cpu, parallel
 
 
 def _slabs(kernel, stride, dilation, out):
@@ -42,6 +42,23 @@ def _right_pads(size, kernel, stride, padding, dilation, out):
 
 
 def _tiled_max_pool2d(x, kernel, out):
+    """``_tiled_planes`` over ranges of the first dim, split over the cores when large."""
+    lead = x.shape[:-2]
+    if not (cpu.is_numpy(x) and lead and lead[0] > 1 and parallel.workers() > 1
+            and x.size >= parallel.MIN_SIZE):
+        return _tiled_planes(x, kernel, out)
+    xp = array_module(x)
+    best = xp.empty(lead + tuple(out), dtype=x.dtype)
+    idx = xp.empty(lead + tuple(out), dtype=xp.int64)
+
+    def part(lo, hi):
+        best[lo:hi], idx[lo:hi] = _tiled_planes(x[lo:hi], kernel, out)
+
+    parallel.split(part, lead[0], x.size)
+    return best, idx
+
+
+def _tiled_planes(x, kernel, out):
     """The common 2-d pool whose windows tile the plane (stride = kernel, no padding or
     dilation): one copy into ``(kh*kw, ..., oh, ow)``, one ``max`` over the first axis, and
     the first position equal to it (or nan) as the index, all in whole-array passes without
@@ -165,8 +182,15 @@ class MaxPoolBackward(Primitive):
         vals = g.reshape(keys.shape)
         out = xp.zeros((planes, plane), dtype=g.dtype)
         if disjoint and keys.size and keys.min() >= 0 and keys.max() < plane:
-            flat = keys + (xp.arange(planes, dtype=keys.dtype) * plane)[:, None]
-            out.reshape(-1)[flat.reshape(-1)] = vals.reshape(-1)
+
+            def part(lo, hi):  # (a range of planes)
+                flat = keys[lo:hi] + (xp.arange(hi - lo, dtype=keys.dtype) * plane)[:, None]
+                out[lo:hi].reshape(-1)[flat.reshape(-1)] = vals[lo:hi].reshape(-1)
+
+            if cpu.is_numpy(out):
+                parallel.split(part, planes, out.size)
+            else:
+                part(0, planes)
         else:
             from ember.ops.index import _at
 

@@ -14,11 +14,10 @@ from ember import _dtype, _grad_state
 from ember._tensor import Tensor, _wrap
 from ember.autograd import anomaly_mode, grad_mode
 from ember.autograd.grad_mode import _state
-from ember.autograd.graph import _FREED, Node, edge_of, version_of
+from ember.autograd.graph import _FREED, ZERO_VERSIONS, Node, edge_of, version_of
 
 _from_np = _dtype._BY_NP
 _NO_EDGE = (None, 0)
-_ZERO_VERSIONS = (0, 0)
 # ``ctx.shapes`` of a two-input op whose inputs had one shape: nothing to reduce in backward
 _UNBROADCAST = (None, None)
 # Shared small tuples: every tuple a graph node keeps alive counts toward the garbage
@@ -136,7 +135,7 @@ class Primitive(Node):
                 sa = None if a is None else a._storage
                 sb = None if b is None else b._storage
                 if sa is None and sb is None:
-                    ctx._versions = _ZERO_VERSIONS
+                    ctx._versions = ZERO_VERSIONS
                 else:
                     ctx._versions = (
                         0 if sa is None else sa._version,

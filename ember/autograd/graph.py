@@ -12,6 +12,7 @@ import weakref
 
 
 _FREED = object()
+ZERO_VERSIONS = (0, 0)  # the versions of two saved inputs that had no storage (shared)
 
 
 def version_of(t) -> int:
@@ -86,7 +87,12 @@ class Node:
                 "retain_graph=True if you need to backward through the graph a second time or "
                 "if you need to access saved tensors after calling backward."
             )
-        for t, v in zip(inputs, self._versions):
+        versions = self._versions
+        if versions is ZERO_VERSIONS:  # two inputs, neither had a storage when saved
+            a, b = inputs
+            if (a is None or a._storage is None) and (b is None or b._storage is None):
+                return inputs  # (a storage appears before any in-place write)
+        for t, v in zip(inputs, versions):
             if t is None:
                 continue
             st = t._storage

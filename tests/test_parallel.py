@@ -153,3 +153,23 @@ def test_adam_split(split_everything, cls, kw):
         topt.step()
         eopt.step()
     np.testing.assert_allclose(ew.detach().numpy(), tw.detach().numpy(), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [dict(momentum=0.9), dict(momentum=0.9, nesterov=True, weight_decay=0.01),
+     dict(momentum=0.5, dampening=0.2, maximize=True), dict()],
+)
+def test_sgd_split(split_everything, kw):
+    w = rng.standard_normal((40, 30)).astype(np.float32)
+    tw = torch.tensor(w, requires_grad=True)
+    ew = ember.tensor(w, requires_grad=True)
+    topt = torch.optim.SGD([tw], lr=0.05, **kw)
+    eopt = ember.optim.SGD([ew], lr=0.05, **kw)
+    for _ in range(4):
+        g = rng.standard_normal(w.shape).astype(np.float32)
+        tw.grad = torch.tensor(g)
+        ew.grad = ember.tensor(g)
+        topt.step()
+        eopt.step()
+    np.testing.assert_allclose(ew.detach().numpy(), tw.detach().numpy(), rtol=1e-6, atol=1e-7)

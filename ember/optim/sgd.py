@@ -3,26 +3,53 @@
 from __future__ import annotations
 
 from ember._factories import zeros_like
+from ember.backend import cpu, parallel
 from ember.optim.optimizer import Optimizer, required
 
 
 def sgd_update(params, grads, bufs, *, lr, momentum, dampening, weight_decay, nesterov, maximize):
     """One SGD step on backend arrays, in place; ``bufs`` holds momentum buffers (None for a
-    parameter's first step, replaced by a copy of its gradient)."""
+    parameter's first step, replaced by a copy of its gradient).  A large parameter's update
+    is split over the cores (it is elementwise)."""
+    hyper = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                 nesterov=nesterov, maximize=maximize)
     for i, (p, g) in enumerate(zip(params, grads)):
-        if maximize:
-            g = -g
-        if weight_decay != 0:
-            g = g + weight_decay * p
-        if momentum != 0:
-            buf = bufs[i]
-            if buf is None:
-                buf = bufs[i] = g.copy()
-            else:
-                buf *= momentum
-                buf += (1 - dampening) * g
-            g = g + momentum * buf if nesterov else buf
-        p -= lr * g
+        fresh = momentum != 0 and bufs[i] is None
+        if fresh:
+            bufs[i] = _first_buffer(g, p, weight_decay, maximize)
+        buf = bufs[i] if momentum != 0 else None
+        arrays = (p, g, buf)
+        if cpu.is_numpy(p) and all(a is None or a.flags.c_contiguous for a in arrays):
+            flat = [None if a is None else a.reshape(-1) for a in arrays]
+
+            def part(lo, hi, flat=flat, fresh=fresh):
+                _sgd_one(*[None if a is None else a[lo:hi] for a in flat], fresh=fresh, **hyper)
+
+            parallel.split(part, p.size, p.size)
+        else:
+            _sgd_one(p, g, buf, fresh=fresh, **hyper)
+
+
+def _first_buffer(g, p, weight_decay, maximize):
+    """The momentum buffer of a first step: the (decayed, signed) gradient itself."""
+    if maximize:
+        g = -g
+    if weight_decay != 0:
+        return g + weight_decay * p
+    return g.copy()
+
+
+def _sgd_one(p, g, buf, *, fresh, lr, momentum, dampening, weight_decay, nesterov, maximize):
+    if maximize:
+        g = -g
+    if weight_decay != 0:
+        g = g + weight_decay * p
+    if buf is not None:
+        if not fresh:
+            buf *= momentum
+            buf += g if dampening == 0 else (1 - dampening) * g  # (1 * g is g exactly)
+        g = g + momentum * buf if nesterov else buf
+    p -= lr * g
 
 
 class SGD(Optimizer):

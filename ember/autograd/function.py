@@ -27,13 +27,14 @@ _METAS: dict = {}
 
 
 def _one_meta(shape, dt, device) -> tuple:
-    """``((shape, dtype, device),)``, one shared tuple per distinct value."""
-    key = (shape, dt, device)
+    """``((shape, dtype, device),)``, one shared tuple per distinct value (the device by
+    identity: its hash is a Python call; the cached tuple keeps it alive)."""
+    key = (shape, dt, id(device))
     meta = _METAS.get(key)
     if meta is None:
         if len(_METAS) > 4096:
             _METAS.clear()
-        meta = _METAS[key] = (key,)
+        meta = _METAS[key] = ((shape, dt, device),)
     return meta
 
 
@@ -114,10 +115,16 @@ class Primitive(Node):
         if _grad_state.inference_regions and _state.inference:
             result.__dict__["_is_inference"] = True
         if ctx is not None and (dt.is_floating_point or dt.is_complex):
-            ctx.next_functions = (
-                edge_of(a) if ra or a._view_version is not None else _NO_EDGE,
-                edge_of(b) if rb or b._view_version is not None else _NO_EDGE,
-            )
+            # edge_of inlined for the common cases: a result of another op, a constant
+            if a._view_version is not None or (ra and a._grad_fn is None):
+                ea = edge_of(a)
+            else:
+                ea = (a._grad_fn, a._output_nr) if ra else _NO_EDGE
+            if b._view_version is not None or (rb and b._grad_fn is None):
+                eb = edge_of(b)
+            else:
+                eb = (b._grad_fn, b._output_nr) if rb else _NO_EDGE
+            ctx.next_functions = (ea, eb)
             ctx.needs_input_grad = needs = _PAIRS[ra][rb]
             if cls.save_shapes:
                 sa = a._data.shape
@@ -145,7 +152,9 @@ class Primitive(Node):
                 ctx._inputs = ctx._versions = ()
             ctx._out = out if cls.save_output else None
             ctx._tensor_hooks = ctx._pre_hooks = ctx._post_hooks = None
-            ctx._out_meta = _one_meta(out.shape, dt, device)
+            shape = out.shape
+            meta = _METAS.get((shape, dt, id(device)))
+            ctx._out_meta = _one_meta(shape, dt, device) if meta is None else meta
             if anomaly_mode.enabled:
                 anomaly_mode.record(ctx)
             result._requires_grad = True

@@ -125,6 +125,16 @@ def test_pooling_split(split_everything):
         np.testing.assert_array_equal(ex.grad.numpy(), tx.grad.numpy())
 
 
+def test_max_pool_values_split(split_everything):
+    x = rng.standard_normal((4, 3, 11, 10))
+    x[1, 2, 3, 4] = np.nan
+    for args in [(3, 2, 1), (2,), ((3, 2), 1, (1, 0), 2, True)]:
+        want = torch.nn.functional.max_pool2d(torch.tensor(x), *args).numpy()
+        with ember.no_grad():
+            got = F.max_pool2d(ember.tensor(x), *args).numpy()
+        np.testing.assert_array_equal(got, want)
+
+
 def test_relu_split(split_everything):
     x = rng.standard_normal((33, 17)).astype(np.float32)
     x[0, 0] = np.nan

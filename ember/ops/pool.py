@@ -327,7 +327,22 @@ def adaptive_max_kernel(x, out):
 
 
 def max_pool_values(x, kernel, stride, padding, dilation, out):
-    """Max pool values only (the no-grad path): a running ``maximum``, which propagates NaN as torch."""
+    """Max pool values only (the no-grad path): a running ``maximum``, which propagates NaN
+    as torch; split over the first dim across the cores when large."""
+    nd = len(kernel)
+    if not (cpu.is_numpy(x) and x.ndim > nd and x.shape[0] > 1 and parallel.workers() > 1
+            and x.size >= parallel.MIN_SIZE):
+        return _max_values(x, kernel, stride, padding, dilation, out)
+    best = array_module(x).empty(x.shape[: x.ndim - nd] + tuple(out), dtype=x.dtype)
+
+    def part(lo, hi):
+        best[lo:hi] = _max_values(x[lo:hi], kernel, stride, padding, dilation, out)
+
+    parallel.split(part, x.shape[0], x.size)
+    return best
+
+
+def _max_values(x, kernel, stride, padding, dilation, out):
     xp = array_module(x)
     nd = len(kernel)
     size = x.shape[x.ndim - nd:]

@@ -61,9 +61,10 @@ def _get_pool(n: int) -> ThreadPoolExecutor:
         return _pool
 
 
-def _forget_pool() -> None:  # a forked child has none of its parent's threads
-    global _pool
+def _forget_pool() -> None:  # a forked child has none of its parent's threads (or locks)
+    global _pool, _lock
     _pool = None
+    _lock = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):

@@ -112,9 +112,11 @@ class Mul(Primitive):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         sa, sb = ctx.shapes
+        need_a, need_b = ctx.needs_input_grad
+        # (the primitive itself: the operands already have the dtypes ``mul`` gave them)
         return (
-            reduce_grad(grad * b, sa) if ctx.needs_input_grad[0] else None,
-            reduce_grad(grad * a, sb) if ctx.needs_input_grad[1] else None,
+            reduce_grad(Mul.apply2(grad, b), sa) if need_a else None,
+            reduce_grad(Mul.apply2(grad, a), sb) if need_b else None,
         )
 
 

@@ -75,6 +75,18 @@ def test_contiguous_and_ufunc(split_everything):
     assert parallel.ufunc(np.maximum, a.astype(np.int32), 0).dtype == np.int32
 
 
+def test_inplace_ops_split(split_everything):
+    x = rng.standard_normal((9, 7)).astype(np.float32)
+    t, e = torch.tensor(x), ember.tensor(x)
+    t.relu_()
+    e.relu_()
+    t.mul_(2).add_(t.flip(0))  # (a source that is a view of the destination's memory)
+    e.mul_(2).add_(e.flip(0))
+    e[1:].copy_(e[:-1].clone())
+    t[1:].copy_(t[:-1].clone())
+    np.testing.assert_array_equal(e.numpy(), t.numpy())
+
+
 @pytest.mark.parametrize("b_kind", ["zero", "array", "broadcast"])
 def test_where_split(split_everything, b_kind):
     cond = rng.standard_normal((64, 70)) > 0

@@ -146,3 +146,27 @@ def ufunc(f, *args):
 
     split(part, first.size, first.size)
     return out
+
+
+def assign(dst, src) -> None:
+    """``dst[...] = src``, split over the cores when both are large NumPy arrays of one
+    shape (a broadcast or a small copy is the plain assignment)."""
+    import numpy
+
+    if (
+        isinstance(dst, numpy.ndarray)
+        and isinstance(src, numpy.ndarray)
+        and dst.shape == src.shape
+        and dst.ndim
+        and dst.shape[0] > 1
+        and dst.size >= MIN_SIZE
+        and workers() > 1
+        and not numpy.may_share_memory(dst, src)  # (NumPy buffers overlapping copies)
+    ):
+
+        def part(lo, hi):
+            dst[lo:hi] = src[lo:hi]
+
+        split(part, dst.shape[0], dst.size)
+    else:
+        dst[...] = src

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ember import _dtype
 from ember._tensor import Tensor, _cast_array, _wrap, _wrap_dim
 from ember.autograd.function import Primitive
-from ember.backend import array_module, for_device
+from ember.backend import array_module, for_device, parallel
 
 _float32 = _dtype.float32
 _int64 = _dtype.int64
@@ -217,7 +217,7 @@ def write_inplace(self: Tensor, result: Tensor) -> Tensor:
                 f"output with shape {list(self.shape)} doesn't match the broadcast shape "
                 f"{list(broadcast) if broadcast else list(result.shape)}"
             )
-    self._data[...] = result._data
+    parallel.assign(self._data, result._data)
     self._bump_version()
     if grad and needs_history(self, result):
         commit_inplace(self, result)

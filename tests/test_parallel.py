@@ -195,3 +195,25 @@ def test_sgd_split(split_everything, kw):
         topt.step()
         eopt.step()
     np.testing.assert_allclose(ew.detach().numpy(), tw.detach().numpy(), rtol=1e-6, atol=1e-7)
+
+
+class _PooledItems(ember.utils.data.Dataset):
+    """Items computed with split work (max pool of a fixed tensor), in worker processes."""
+
+    def __init__(self):
+        self.x = ember.tensor(rng.standard_normal((4, 3, 8, 8)))
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        with ember.no_grad():
+            return F.max_pool2d(self.x, 2)[i]
+
+
+def test_split_in_forked_workers(split_everything):
+    data = _PooledItems()
+    want = F.max_pool2d(data.x, 2).numpy()  # the pool thread now exists in this process
+    loader = ember.utils.data.DataLoader(data, batch_size=2, num_workers=2)
+    got = np.concatenate([b.numpy() for b in loader])
+    np.testing.assert_array_equal(got, want)

@@ -450,7 +450,79 @@ class NativeBatchNorm(_Norm):
 
 
 class NativeLayerNorm(_Norm):
+    """Layer norm over the last ``d`` elements of every row, fused: the forward takes each
+    row's moments (its sum as one matrix-vector product, its squared deviations as one
+    row-wise dot) and keeps the normalised input ``xhat`` and ``rstd``, which the array
+    backward reuses instead of recomputing them; ``create_graph=True`` takes ``_Norm``'s
+    differentiable backward."""
+
     __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, *wb, axes, pshape, has_w, has_b, eps):
+        xp = array_module(a)
+        ctx.eps, ctx.axes, ctx.pshape = eps, axes, pshape
+        ctx.batch_stats, ctx.has_w, ctx.has_b = True, has_w, has_b
+        x = _upcast(a, xp)
+        lead = a.ndim - len(axes)
+        d = math.prod(a.shape[lead:])
+        x2 = x.reshape(math.prod(a.shape[:lead]), d)
+        scale = 1.0 / d if d else 0.0
+        xhat = x2 - (x2 @ xp.ones(d, dtype=x.dtype) * scale)[:, None]
+        rstd = xp.einsum("ij,ij->i", xhat, xhat)
+        rstd *= scale
+        rstd += eps
+        xp.sqrt(rstd, out=rstd)
+        xp.reciprocal(rstd, out=rstd)
+        rstd = rstd[:, None]
+        xhat *= rstd
+        ctx.xhat, ctx.rstd = xhat, rstd
+        if has_w:
+            y = xhat * _upcast(wb[0], xp).reshape(d)
+        else:
+            y = xhat.copy()  # (xhat is kept for the backward; the output is the caller's)
+        if has_b:
+            y += _upcast(wb[-1], xp).reshape(d)
+        return _finish(y.reshape(a.shape), a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from ember._tensor import _wrap
+        from ember.autograd import grad_mode
+
+        x, *wb = ctx.saved_tensors
+        if grad_mode.enabled:
+            return _norm_backward_graph(ctx, grad, x, wb)
+        xp = array_module(x._data)
+        xhat, rstd = ctx.xhat, ctx.rstd
+        rows, d = xhat.shape
+        g = _upcast(grad._data, xp).reshape(rows, d)
+        need = ctx.needs_input_grad
+        out = [None] * len(need)
+        i = 1
+        if ctx.has_w:
+            w = wb[0]
+            if need[i]:
+                dw = xp.einsum("ij,ij->j", g, xhat).reshape(w.shape)
+                out[i] = _wrap(dw.astype(w._data.dtype, copy=False), w._dtype, w._device)
+            g_x = g * _upcast(w._data, xp).reshape(d)
+            i += 1
+        else:
+            g_x = g.copy()
+        if ctx.has_b:
+            b = wb[-1]
+            if need[i]:
+                db = g.sum(axis=0).reshape(b.shape)
+                out[i] = _wrap(db.astype(b._data.dtype, copy=False), b._dtype, b._device)
+        if need[0]:
+            # dx = rstd (g_x - mean(g_x) - xhat mean(g_x xhat)), the means over each row
+            scale = 1.0 / d if d else 0.0
+            t = xhat * (xp.einsum("ij,ij->i", g_x, xhat) * scale)[:, None]
+            t += (g_x @ xp.ones(d, dtype=g_x.dtype) * scale)[:, None]
+            g_x -= t
+            g_x *= rstd
+            out[0] = _wrap(_finish(g_x.reshape(x.shape), x._data), x._dtype, x._device)
+        return tuple(out)
 
 
 class NativeGroupNorm(_Norm):
@@ -483,6 +555,23 @@ def normalize(op: type, input: Tensor, weight, bias, axes, pshape, eps, mean=Non
         eps=eps,
     )
     return out, mean, var
+
+
+def layer_norm(input: Tensor, weight, bias, axes, pshape, eps):
+    """Layer norm of ``input`` over its last ``len(axes)`` dims (``NativeLayerNorm``)."""
+    tensors = [input]
+    if weight is not None:
+        tensors.append(weight)
+    if bias is not None:
+        tensors.append(bias)
+    return NativeLayerNorm.apply(
+        *tensors,
+        axes=axes,
+        pshape=pshape,
+        has_w=weight is not None,
+        has_b=bias is not None,
+        eps=eps,
+    )
 
 
 # -- embedding ----------------------------------------------------------------------------------

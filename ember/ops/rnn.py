@@ -1,10 +1,10 @@
 """One recurrent layer in one direction as a single graph node: ``RNNLayer``.
 
-The layer runs over time on backend arrays: the input projection of every time step is one
-matrix product, then each step does one fused gate product with the recurrent weights and a
-handful of in-place elementwise ops.  The forward keeps the activated gates and the per-step
-factors the backward needs; the backward walks back over time on arrays too, and forms the
-weight gradients of all steps with one product each at the end.
+The layer runs over time on backend arrays: the input projection of every time step (bias
+included) is one matrix product, then each step does one fused gate product with the
+recurrent weights and a handful of in-place elementwise ops.  The forward keeps the
+activated gates the backward needs; the backward walks back over time on arrays too, and
+forms the weight gradients of all steps with one product each at the end.
 
 Sequences are "flat": ``x`` holds the rows of all time steps one after another, and ``steps``
 lists ``(start_row, batch)`` per step in the order the direction processes them.  A padded
@@ -13,9 +13,10 @@ lists ``(start_row, batch)`` per step in the order the direction processes them.
 step's batch keep their state, which makes the final state of a shorter sequence the state
 after its own last step, and (walking in reverse) lets a sequence start from its initial state.
 
-Inside the loop everything per row is kept transposed, one contiguous ``(features, batch)``
-block per step: the recurrent products are then ``W @ h`` and ``W.T @ dG``, which BLAS runs
-about twice as fast as ``h @ W.T`` and ``dG @ W`` for the small batches of a recurrent step.
+Everything is kept in that row layout, ``(rows, features)``: a step's rows are a contiguous
+block of the input, the output, the saved gates and the gate gradients, so the output is the
+forward's own buffer, and the weight gradients ``dG.T @ x`` and ``dG.T @ h_prev`` and the
+input gradient ``dG @ W_ih`` are single products with no transposing copies around them.
 
 The backward computes on arrays, so it has no graph of its own: a ``create_graph=True``
 backward through it raises (use the cells, which are composed of differentiable ops).
@@ -51,52 +52,40 @@ def _tanh_(xp, a, out):
     return out
 
 
-def _block(flat, s, b, f):
-    """Step ``(s, b)``'s block of a per-row array kept transposed: ``(f, b)``, contiguous."""
-    return flat[s * f : (s + b) * f].reshape(f, b)
+def _with_ones(xp, x, bias):
+    """``[x | 1]`` when the layer has a bias (it then rides along as a weight row), else ``x``."""
+    if not bias:
+        return x
+    x1 = xp.empty((x.shape[0], x.shape[1] + 1), dtype=x.dtype)
+    x1[:, :-1] = x
+    x1[:, -1] = 1.0
+    return x1
 
 
-def _to_blocks(xp, a, steps, uniform):
-    """Rows ``(N, f)`` -> the flat transposed-block layout (block of a step = its rows, ``.T``)."""
-    n, f = a.shape
-    if uniform:
-        b = steps[0][1] if steps else 1
-        return xp.ascontiguousarray(a.reshape(n // b, b, f).transpose(0, 2, 1)).reshape(-1)
-    out = xp.empty(n * f, dtype=a.dtype)
-    for s, b in steps:
-        _block(out, s, b, f)[...] = a[s : s + b].T
-    return out
+def _input_weight(xp, w_ih, b, scale=None):
+    """``[W_ih.T ; b]`` (times ``scale`` per gate row): ``x1 @`` it is the input projection."""
+    i, g = w_ih.shape[1], w_ih.shape[0]
+    w = xp.empty((i + (b is not None), g), dtype=w_ih.dtype)
+    if scale is None:
+        w[:i] = w_ih.T
+        if b is not None:
+            w[i] = b
+    else:
+        xp.multiply(w_ih.T, scale, out=w[:i])
+        if b is not None:
+            xp.multiply(b, scale, out=w[i])
+    return w
 
 
-def _from_blocks(xp, flat, steps, f, uniform):
-    """The inverse of ``_to_blocks``: ``(N, f)`` rows."""
-    n = flat.size // f
-    if uniform:
-        b = steps[0][1] if steps else 1
-        return xp.ascontiguousarray(flat.reshape(n // b, f, b).transpose(0, 2, 1)).reshape(n, f)
-    out = xp.empty((n, f), dtype=flat.dtype)
-    for s, b in steps:
-        out[s : s + b] = _block(flat, s, b, f).T
-    return out
-
-
-def _project(xp, x, w, bias, steps, uniform):
-    """``x @ w.T + bias`` for every row (one product) in the transposed-block layout.  For a
-    padded batch the product is ``w @ x.T``, whose (G, T, B) result regroups into the
-    (T, G, B) blocks with contiguous runs of B; a batched ``w @ x_t.T`` would land there
-    directly but measured slower (its strided operand takes numpy off the BLAS path)."""
-    if uniform and steps:
-        b = steps[0][1]
-        g = w.shape[0]
-        xw = xp.matmul(w, x.T)
-        if bias is not None:
-            xw += bias[:, None]
-        t = x.shape[0] // b
-        return xp.ascontiguousarray(xw.reshape(g, t, b).transpose(1, 0, 2)).reshape(-1)
-    xw = xp.matmul(x, w.T)
-    if bias is not None:
-        xw += bias
-    return _to_blocks(xp, xw, steps, uniform)
+def _step_back(xp, dg, w_t, buf, out):
+    """``out = dg @ W`` for one step's rows, computed as ``(W.T @ dg.T).T`` through the flat
+    scratch ``buf``: a long-K product that OpenBLAS runs at full speed in every state of its
+    buffers, where ``dg @ W`` sometimes runs at half (measured in a fresh process, 1 thread:
+    320 against 630 us for 20x1024 @ 1024x256)."""
+    b = dg.shape[0]
+    t = buf[: out.shape[1] * b].reshape(out.shape[1], b)
+    xp.matmul(w_t, dg.T, out=t)
+    out[...] = t.T
 
 
 class RNNLayer(Primitive):
@@ -126,170 +115,167 @@ def _layer_forward(ctx, x, *rest, mode, steps, bias, proj, save):
     xp = array_module(x)
     lstm = mode == "LSTM"
     k = 2 if lstm else 1
-    h0 = rest[0]
     w_ih, w_hh = rest[k], rest[k + 1]
     b_ih, b_hh = (rest[k + 2], rest[k + 3]) if bias else (None, None)
     w_hr = rest[-1] if proj else None
     n_rows = x.shape[0]
     hs = w_hh.shape[0] // {"LSTM": 4, "GRU": 3}.get(mode, 1)
-    ho = h0.shape[1]
     dt = x.dtype
-    bmax = h0.shape[0]
-    uniform = all(b == bmax for _, b in steps)
-    # states are kept transposed, (features, batch): the recurrent product is then
-    # W (G, H) @ h (H, b), which BLAS runs about twice as fast as h (b, H) @ W.T for small b
-    h = xp.ascontiguousarray(h0.T)
-    yb = xp.empty(n_rows * ho, dtype=dt)
-    hprev = xp.empty(n_rows * ho, dtype=dt) if save else None
+    h = xp.array(rest[0], dtype=dt, order="C")  # the state, (B, H_out); rows past b keep it
+    bmax, ho = h.shape
+    x1 = _with_ones(xp, x, bias)
+    y = xp.empty((n_rows, ho), dtype=dt)
+    hprev = xp.empty((n_rows, ho), dtype=dt) if save else None
     empty = xp.empty
-    saved = None
+    saved = ()
 
     if lstm:
-        c = xp.ascontiguousarray(rest[1].T)
+        c = xp.array(rest[1], dtype=dt, order="C")
         h4 = 4 * hs
-        # scale the i, f, o rows by -1 and the g rows by -2 so that one exp over all gates
-        # gives every activation: sigmoid(x) = 1 / (1 + exp(-x)), tanh(x) = 2 sigmoid(2x) - 1
+        # scale the i, f, o columns by -1 and the g columns by -2 so that one exp over all
+        # gates gives every activation: sigmoid(x) = 1 / (1 + exp(-x)), tanh(x) = 2 sigmoid(2x) - 1
         scale = xp.full(h4, -1.0, dtype=dt)
         scale[2 * hs : 3 * hs] = -2.0
-        w = w_hh * scale[:, None]
-        b_all = (b_ih + b_hh) * scale if bias else None
-        xw = _project(xp, x, w_ih * scale[:, None], b_all, steps, uniform)
+        xw = x1 @ _input_weight(xp, w_ih, b_ih + b_hh if bias else None, scale)
+        w = empty((ho, h4), dtype=dt)
+        xp.multiply(w_hh.T, scale, out=w)
+        w_hr_t = w_hr.T if proj else None
+        # each step's gates are activated in place over its rows of the input projection
+        gates = xw
         if save:
-            gates, deriv = empty(n_rows * h4, dtype=dt), empty(n_rows * h4, dtype=dt)
-            cprev, tanh_c, kc = (empty(n_rows * hs, dtype=dt) for _ in range(3))
-            hpre = empty(n_rows * hs, dtype=dt) if proj else None
-            low = xp.zeros((h4, 1), dtype=dt)
-            low[2 * hs : 3 * hs] = -1.0
-            ubuf = empty(bmax * h4, dtype=dt)
+            cprev, tanh_c = empty((n_rows, hs), dtype=dt), empty((n_rows, hs), dtype=dt)
+            hpre = empty((n_rows, hs), dtype=dt) if proj else None
         else:
-            gbuf = empty(bmax * h4, dtype=dt)
-            tbuf = empty(bmax * hs, dtype=dt)
-        tmp = empty(bmax * hs, dtype=dt)
+            tbuf = empty((bmax, hs), dtype=dt)
+        gbuf = empty((bmax, h4), dtype=dt)
+        tmp = empty((bmax, hs), dtype=dt)
         for s, b in steps:
-            hb, cb = h[:, :b], c[:, :b]
+            hb, cb = h[:b], c[:b]
             if save:
-                _block(hprev, s, b, ho)[...] = hb
-                _block(cprev, s, b, hs)[...] = cb
-                g = _block(gates, s, b, h4)
-            else:
-                g = gbuf[: h4 * b].reshape(h4, b)
-            xp.matmul(w, hb, out=g)
-            g += _block(xw, s, b, h4)
+                hprev[s : s + b] = hb
+                cprev[s : s + b] = cb
+            g = gates[s : s + b]
+            gh = gbuf[:b]
+            xp.matmul(hb, w, out=gh)
+            g += gh
             xp.exp(g, out=g)
             g += 1.0
             xp.reciprocal(g, out=g)
-            gg = g[2 * hs : 3 * hs]
+            gg = g[:, 2 * hs : 3 * hs]
             gg *= 2.0
             gg -= 1.0
-            cb *= g[hs : 2 * hs]
-            t = tmp[: hs * b].reshape(hs, b)
-            xp.multiply(g[:hs], gg, out=t)
+            cb *= g[:, hs : 2 * hs]
+            t = tmp[:b]
+            xp.multiply(g[:, :hs], gg, out=t)
             cb += t
-            tc = _block(tanh_c, s, b, hs) if save else tbuf[: hs * b].reshape(hs, b)
+            tc = tanh_c[s : s + b] if save else tbuf[:b]
             _tanh_(xp, cb, tc)
-            y = _block(yb, s, b, ho)
+            yb = y[s : s + b]
             if proj:
-                hp = _block(hpre, s, b, hs) if save else t
-                xp.multiply(g[3 * hs :], tc, out=hp)
-                xp.matmul(w_hr, hp, out=y)
+                hp = hpre[s : s + b] if save else t
+                xp.multiply(g[:, 3 * hs :], tc, out=hp)
+                xp.matmul(hp, w_hr_t, out=yb)
             else:
-                xp.multiply(g[3 * hs :], tc, out=y)
-            hb[...] = y
-            if save:
-                d = _block(deriv, s, b, h4)
-                xp.subtract(g, low, out=d)
-                u = ubuf[: h4 * b].reshape(h4, b)
-                xp.subtract(1.0, g, out=u)
-                d *= u
-                kk = _block(kc, s, b, hs)
-                xp.multiply(tc, tc, out=kk)
-                xp.subtract(1.0, kk, out=kk)
-                kk *= g[3 * hs :]
+                xp.multiply(g[:, 3 * hs :], tc, out=yb)
+            hb[...] = yb
         if save:
-            saved = (gates, deriv, cprev, tanh_c, kc, hpre)
+            saved = (gates, cprev, tanh_c, hpre)
     elif mode == "GRU":
         h3 = 3 * hs
-        xw = _project(xp, x, w_ih, b_ih, steps, uniform)
-        b_col = b_hh[:, None] if bias else None
-        ghbuf = empty(bmax * h3, dtype=dt)
-        tmp = empty(bmax * hs, dtype=dt)
+        # b_hh's r and z parts add straight to the input projection's; its n part sits
+        # inside r * (W_hn h + b_hn) and is added per step
+        b_in = None
+        if bias:
+            b_in = b_ih.copy()
+            b_in[: 2 * hs] += b_hh[: 2 * hs]
+        xw = x1 @ _input_weight(xp, w_ih, b_in)
+        w = xp.ascontiguousarray(w_hh.T)
+        b_hn = b_hh[2 * hs :] if bias else None
+        ghbuf = empty((bmax, h3), dtype=dt)
+        tmp = empty((bmax, hs), dtype=dt)
         if save:
-            gates = empty(n_rows * h3, dtype=dt)
-            kn, kz, kr = (empty(n_rows * hs, dtype=dt) for _ in range(3))
-            ubuf = empty(bmax * hs, dtype=dt)
+            gates = empty((n_rows, h3), dtype=dt)
+            kn, kz, kr = (empty((n_rows, hs), dtype=dt) for _ in range(3))
+            ubuf = empty((bmax, hs), dtype=dt)
         else:
-            gbuf = empty(bmax * h3, dtype=dt)
+            gbuf = empty((bmax, h3), dtype=dt)
         for s, b in steps:
-            hb = h[:, :b]
+            hb = h[:b]
             if save:
-                _block(hprev, s, b, ho)[...] = hb
-                g = _block(gates, s, b, h3)
+                hprev[s : s + b] = hb
+                g = gates[s : s + b]
             else:
-                g = gbuf[: h3 * b].reshape(h3, b)
-            gh = ghbuf[: h3 * b].reshape(h3, b)
-            xp.matmul(w_hh, hb, out=gh)
-            if bias:
-                gh += b_col
-            gi = _block(xw, s, b, h3)
-            rz = g[: 2 * hs]
-            xp.add(gi[: 2 * hs], gh[: 2 * hs], out=rz)
+                g = gbuf[:b]
+            gh = ghbuf[:b]
+            xp.matmul(hb, w, out=gh)
+            gi = xw[s : s + b]
+            rz = g[:, : 2 * hs]
+            xp.add(gi[:, : 2 * hs], gh[:, : 2 * hs], out=rz)
             _sigmoid_(xp, rz)
-            n = g[2 * hs :]
-            xp.multiply(g[:hs], gh[2 * hs :], out=n)
-            n += gi[2 * hs :]
+            ghn = gh[:, 2 * hs :]
+            if bias:
+                ghn += b_hn
+            n = g[:, 2 * hs :]
+            xp.multiply(g[:, :hs], ghn, out=n)
+            n += gi[:, 2 * hs :]
             xp.tanh(n, out=n)
-            t = tmp[: hs * b].reshape(hs, b)
+            t = tmp[:b]
             xp.subtract(hb, n, out=t)
-            t *= g[hs : 2 * hs]
-            y = _block(yb, s, b, ho)
-            xp.add(t, n, out=y)
+            t *= g[:, hs : 2 * hs]
+            yb = y[s : s + b]
+            xp.add(t, n, out=yb)
             if save:
                 # the factors the backward needs, while the step's values are at hand
-                z = g[hs : 2 * hs]
-                u = ubuf[: hs * b].reshape(hs, b)
+                z = g[:, hs : 2 * hs]
+                u = ubuf[:b]
                 xp.subtract(1.0, z, out=u)
-                a = _block(kn, s, b, hs)
+                a = kn[s : s + b]
                 xp.multiply(n, n, out=a)
                 xp.subtract(1.0, a, out=a)
                 a *= u
-                a = _block(kz, s, b, hs)
+                a = kz[s : s + b]
                 xp.subtract(hb, n, out=a)
                 a *= z
                 a *= u
-                a = _block(kr, s, b, hs)
-                xp.subtract(1.0, g[:hs], out=a)
-                a *= g[:hs]
-                a *= gh[2 * hs :]
-            hb[...] = y
+                a = kr[s : s + b]
+                xp.subtract(1.0, g[:, :hs], out=a)
+                a *= g[:, :hs]
+                a *= ghn
+            hb[...] = yb
         if save:
             saved = (gates, kn, kz, kr)
     else:
         relu = mode == "RNN_RELU"
-        xw = _project(xp, x, w_ih, b_ih + b_hh if bias else None, steps, uniform)
+        xw = x1 @ _input_weight(xp, w_ih, b_ih + b_hh if bias else None)
+        w = xp.ascontiguousarray(w_hh.T)
         for s, b in steps:
-            hb = h[:, :b]
+            hb = h[:b]
             if save:
-                _block(hprev, s, b, ho)[...] = hb
-            a = _block(yb, s, b, ho)
-            xp.matmul(w_hh, hb, out=a)
-            a += _block(xw, s, b, ho)
+                hprev[s : s + b] = hb
+            a = y[s : s + b]
+            xp.matmul(hb, w, out=a)
+            a += xw[s : s + b]
             if relu:
                 xp.maximum(a, 0, out=a)
             else:
                 xp.tanh(a, out=a)
             hb[...] = a
         if save:
-            saved = (yb,)
+            # the activation's derivative, from the output before the caller can touch it
+            if relu:
+                deriv = (y > 0).astype(dt)
+            else:
+                deriv = y * y
+                xp.subtract(1.0, deriv, out=deriv)
+            saved = (deriv,)
     if save:
-        ctx._arrays = (hprev,) + saved
-        ctx._layer = (mode, steps, bias, proj, hs, uniform)
-    y = _from_blocks(xp, yb, steps, ho, uniform)
-    h_n = xp.ascontiguousarray(h.T)
-    return (y, h_n, xp.ascontiguousarray(c.T)) if lstm else (y, h_n)
+        ctx._arrays = (hprev, x1) + saved
+        ctx._layer = (mode, steps, bias, proj, hs)
+    return (y, h, c) if lstm else (y, h)
 
 
 def _layer_backward(ctx, gy, gh_n, *gc_n):
-    mode, steps, bias, proj, hs, uniform = ctx._layer
+    mode, steps, bias, proj, hs = ctx._layer
     saved = ctx.saved_tensors
     need = ctx.needs_input_grad
     x = saved[0]._data
@@ -300,82 +286,86 @@ def _layer_backward(ctx, gy, gh_n, *gc_n):
     xp = array_module(x)
     dt = x.dtype
     n_rows = x.shape[0]
-    ho = w_hh.shape[1]
-    dyb = _to_blocks(xp, gy._data, steps, uniform)
-    dh = xp.ascontiguousarray(gh_n._data.T, dtype=dt)
-    bmax = dh.shape[1]
-    hprev = ctx._arrays[0]
-    arrays = ctx._arrays[1:]
-    w_hh_t = w_hh.T
+    dy = gy._data
+    dh = xp.array(gh_n._data, dtype=dt, order="C")
+    bmax, ho = dh.shape
+    hprev, x1 = ctx._arrays[:2]
+    arrays = ctx._arrays[2:]
     empty = xp.empty
+    w_hh_t = w_hh.T
+    back = empty(bmax * ho, dtype=dt)
 
     if lstm:
-        gates, deriv, cprev, tanh_c, kc, hpre = arrays
-        dc = xp.ascontiguousarray(gc_n[0]._data.T, dtype=dt)
+        gates, cprev, tanh_c, hpre = arrays
+        dc = xp.array(gc_n[0]._data, dtype=dt, order="C")
         h4 = 4 * hs
-        dgb = empty(n_rows * h4, dtype=dt)
-        dhtot = empty(n_rows * ho, dtype=dt) if proj else None
-        w_hr_t = w_hr.T if proj else None
-        tmp = empty(bmax * hs, dtype=dt)
+        dgi = dgh = empty((n_rows, h4), dtype=dt)
+        dhtot = empty((n_rows, ho), dtype=dt) if proj else None
+        pbuf = empty((bmax, hs), dtype=dt) if proj else None
+        tmp = empty((bmax, hs), dtype=dt)
+        ubuf = empty((bmax, h4), dtype=dt)
+        # the gates' derivatives: sigmoid' = s (1 - s) for i, f, o and tanh' = (1 + t)(1 - t)
+        # for g, i.e. (a - low) (1 - a) with low = -1 on the g columns and 0 elsewhere
+        low = xp.zeros(h4, dtype=dt)
+        low[2 * hs : 3 * hs] = -1.0
         for s, b in reversed(steps):
-            dhb, dcb = dh[:, :b], dc[:, :b]
-            dhb += _block(dyb, s, b, ho)
+            dhb, dcb = dh[:b], dc[:b]
+            dhb += dy[s : s + b]
             if proj:
-                _block(dhtot, s, b, ho)[...] = dhb
-                dhp = xp.matmul(w_hr_t, dhb)
+                dhtot[s : s + b] = dhb
+                dhp = xp.matmul(dhb, w_hr, out=pbuf[:b])
             else:
                 dhp = dhb
-            g, dg = _block(gates, s, b, h4), _block(dgb, s, b, h4)
-            xp.multiply(dhp, _block(tanh_c, s, b, hs), out=dg[3 * hs :])
-            t = tmp[: hs * b].reshape(hs, b)
-            xp.multiply(dhp, _block(kc, s, b, hs), out=t)
+            g, dg, tc = gates[s : s + b], dgi[s : s + b], tanh_c[s : s + b]
+            o = g[:, 3 * hs :]
+            xp.multiply(dhp, tc, out=dg[:, 3 * hs :])
+            t = tmp[:b]
+            xp.multiply(tc, tc, out=t)
+            xp.subtract(1.0, t, out=t)
+            t *= o
+            t *= dhp
             dcb += t
-            xp.multiply(dcb, g[2 * hs : 3 * hs], out=dg[:hs])
-            xp.multiply(dcb, _block(cprev, s, b, hs), out=dg[hs : 2 * hs])
-            xp.multiply(dcb, g[:hs], out=dg[2 * hs : 3 * hs])
-            dcb *= g[hs : 2 * hs]
-            dg *= _block(deriv, s, b, h4)
-            xp.matmul(w_hh_t, dg, out=dhb)
-        dgi = dgh = _from_blocks(xp, dgb, steps, h4, uniform)
-        extra = xp.ascontiguousarray(dc.T)
+            xp.multiply(dcb, g[:, 2 * hs : 3 * hs], out=dg[:, :hs])
+            xp.multiply(dcb, cprev[s : s + b], out=dg[:, hs : 2 * hs])
+            xp.multiply(dcb, g[:, :hs], out=dg[:, 2 * hs : 3 * hs])
+            dcb *= g[:, hs : 2 * hs]
+            u = ubuf[:b]
+            xp.subtract(g, low, out=u)
+            dg *= u
+            xp.subtract(1.0, g, out=u)
+            dg *= u
+            _step_back(xp, dg, w_hh_t, back, dhb)
+        extra = dc
     elif mode == "GRU":
         gates, kn, kz, kr = arrays
         h3 = 3 * hs
-        dgib, dghb = empty(n_rows * h3, dtype=dt), empty(n_rows * h3, dtype=dt)
-        tmp = empty(bmax * hs, dtype=dt)
+        dgi, dgh = empty((n_rows, h3), dtype=dt), empty((n_rows, h3), dtype=dt)
+        tmp = empty((bmax, hs), dtype=dt)
         for s, b in reversed(steps):
-            dhb = dh[:, :b]
-            dhb += _block(dyb, s, b, ho)
-            g = _block(gates, s, b, h3)
-            di, dhh = _block(dgib, s, b, h3), _block(dghb, s, b, h3)
-            dan = di[2 * hs :]
-            xp.multiply(dhb, _block(kn, s, b, hs), out=dan)
-            xp.multiply(dhb, _block(kz, s, b, hs), out=di[hs : 2 * hs])
-            xp.multiply(dan, _block(kr, s, b, hs), out=di[:hs])
-            xp.multiply(dan, g[:hs], out=dhh[2 * hs :])
-            dhh[: 2 * hs] = di[: 2 * hs]
-            t = tmp[: hs * b].reshape(hs, b)
-            xp.multiply(dhb, g[hs : 2 * hs], out=t)
-            xp.matmul(w_hh_t, dhh, out=dhb)
+            dhb = dh[:b]
+            dhb += dy[s : s + b]
+            g = gates[s : s + b]
+            di, dhh = dgi[s : s + b], dgh[s : s + b]
+            dan = di[:, 2 * hs :]
+            xp.multiply(dhb, kn[s : s + b], out=dan)
+            xp.multiply(dhb, kz[s : s + b], out=di[:, hs : 2 * hs])
+            xp.multiply(dan, kr[s : s + b], out=di[:, :hs])
+            xp.multiply(dan, g[:, :hs], out=dhh[:, 2 * hs :])
+            dhh[:, : 2 * hs] = di[:, : 2 * hs]
+            t = tmp[:b]
+            xp.multiply(dhb, g[:, hs : 2 * hs], out=t)
+            _step_back(xp, dhh, w_hh_t, back, dhb)
             dhb += t
-        dgi = _from_blocks(xp, dgib, steps, h3, uniform)
-        dgh = _from_blocks(xp, dghb, steps, h3, uniform)
         extra = None
     else:
-        (yb,) = arrays
-        if mode == "RNN_RELU":
-            deriv = (yb > 0).astype(dt)
-        else:
-            deriv = yb * yb
-            xp.subtract(1.0, deriv, out=deriv)
-        dgb = empty(n_rows * ho, dtype=dt)
+        (deriv,) = arrays
+        dgi = dgh = empty((n_rows, ho), dtype=dt)
         for s, b in reversed(steps):
-            dhb = dh[:, :b]
-            dhb += _block(dyb, s, b, ho)
-            dg = _block(dgb, s, b, ho)
-            xp.multiply(dhb, _block(deriv, s, b, ho), out=dg)
-            xp.matmul(w_hh_t, dg, out=dhb)
-        dgi = dgh = _from_blocks(xp, dgb, steps, ho, uniform)
+            dhb = dh[:b]
+            dhb += dy[s : s + b]
+            dg = dgi[s : s + b]
+            xp.multiply(dhb, deriv[s : s + b], out=dg)
+            _step_back(xp, dg, w_hh_t, back, dhb)
         extra = None
 
     device = gy._device
@@ -384,31 +374,22 @@ def _layer_backward(ctx, gy, gh_n, *gc_n):
     def wrap(a):
         return _wrap(a, dtype, device)
 
-    grads = [
-        wrap(xp.matmul(dgi, w_ih)) if need[0] else None,
-        wrap(xp.ascontiguousarray(dh.T)) if need[1] else None,
-    ]
+    grads = [wrap(dgi @ w_ih) if need[0] else None, wrap(dh) if need[1] else None]
     if lstm:
         grads.append(wrap(extra) if need[2] else None)
     j = len(grads)
-    grads.append(wrap(xp.matmul(dgi.T, x)) if need[j] else None)
-    if need[j + 1]:
-        grads.append(wrap(xp.matmul(dgh.T, _from_blocks(xp, hprev, steps, ho, uniform))))
-    else:
-        grads.append(None)
+    # one product gives W_ih's gradient and (from the ones column) b_ih's
+    dw1 = dgi.T @ x1 if need[j] or (bias and need[j + 2]) else None
+    grads.append(wrap(xp.ascontiguousarray(dw1[:, : x.shape[1]])) if need[j] else None)
+    grads.append(wrap(dgh.T @ hprev) if need[j + 1] else None)
     if bias:
-        gb = dgi.sum(0) if need[j + 2] else None
-        grads.append(wrap(gb) if need[j + 2] else None)
+        grads.append(wrap(dw1[:, -1].copy()) if need[j + 2] else None)
         if need[j + 3]:
-            grads.append(wrap(gb if dgh is dgi and gb is not None else dgh.sum(0)))
+            grads.append(wrap(dw1[:, -1].copy() if dgh is dgi else dgh.sum(0)))
         else:
             grads.append(None)
     if proj:
-        if need[-1]:
-            dht = _from_blocks(xp, dhtot, steps, ho, uniform)
-            grads.append(wrap(xp.matmul(dht.T, _from_blocks(xp, hpre, steps, hs, uniform))))
-        else:
-            grads.append(None)
+        grads.append(wrap(dhtot.T @ hpre) if need[-1] else None)
     return tuple(grads)
 
 

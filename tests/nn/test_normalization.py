@@ -103,6 +103,35 @@ def test_layernorm(shape, ns, opts):
     check_module(em, tm, randn(*shape) * 3, **TOL)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("affine", ["both", "weight", "none"])
+def test_layer_norm_fused_rows(dtype, affine):
+    """The fused layer norm over many rows of a non-contiguous input, against torch: values
+    and the gradients of the input, weight and bias."""
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == "float32" else dict(rtol=1e-10, atol=1e-12)
+    x = (randn(6, 40, 24, dtype=dtype) * 3 + 1).transpose(1, 0, 2)
+    w, b = randn(24, seed=1, dtype=dtype), randn(24, seed=2, dtype=dtype)
+
+    def fn(lib, x, w, b):
+        ww = None if affine == "none" else w
+        bb = b if affine == "both" else None
+        return lib.nn.functional.layer_norm(x, (24,), ww, bb, 1e-5)
+
+    check_fn(fn, x, w, b, **tol)
+
+
+def test_layer_norm_fused_gradcheck_two_dims():
+    x = ember.tensor(randn(3, 4, 5, dtype="float64"), requires_grad=True)
+    w = ember.tensor(randn(4, 5, seed=1, dtype="float64"), requires_grad=True)
+    b = ember.tensor(randn(4, 5, seed=2, dtype="float64"), requires_grad=True)
+
+    def fn(x, w, b):
+        return ember.nn.functional.layer_norm(x, (4, 5), w, b)
+
+    assert ember.autograd.gradcheck(fn, (x, w, b))
+    assert ember.autograd.gradgradcheck(fn, (x, w, b))
+
+
 def test_layernorm_half_and_error():
     x = randn(4, 8)
     e = ember.nn.functional.layer_norm(ember.tensor(x).half(), (8,))

@@ -153,6 +153,53 @@ def test_sdpa_gradcheck():
     assert ember.autograd.gradgradcheck(lambda q, k, v: f(q, k, v), (q, k, v))
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", ["plain", "causal", "bool", "float", "heads_view"])
+def test_sdpa_fused_node(dtype, case):
+    """The fused attention node (one graph node, softmax in place, output in the query's
+    memory order) against torch: values and the gradients of q, k and v, including
+    non-contiguous head views like multi-head attention's."""
+    N, H, L, S, E = 3, 2, 6, 7, 5
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == "float32" else dict(rtol=1e-10, atol=1e-12)
+    q, k, v = (randn(N, H, n, E, seed=i, dtype=dtype) * 2 for i, n in enumerate((L, S, S)))
+    arrays = [q, k, v]
+    kw = {}
+    if case == "causal":
+        kw["is_causal"] = True
+    elif case == "bool":
+        arrays.append(~_bool_mask((H, L, S), 7))
+    elif case == "float":
+        arrays.append(randn(N, 1, L, S, seed=8, dtype=dtype))
+    elif case == "heads_view":  # (L, N, H*E) rows seen as (N, H, L, E), as in MHA
+        arrays = [a.transpose(2, 0, 1, 3).reshape(a.shape[2], N, H * E) for a in arrays]
+
+    def call(lib, _, q, k, v, *m):
+        if case == "heads_view":
+            q, k, v = (t.reshape(t.shape[0], N, H, E).permute(1, 2, 0, 3) for t in (q, k, v))
+        f = lib.nn.functional.scaled_dot_product_attention
+        out = f(q, k, v, m[0] if m else None, **kw)
+        if lib is ember:
+            assert type(out.grad_fn).__name__ == "ScaledDotProductAttention"
+        return out
+
+    run_both(None, None, call, arrays, grad_idx=(0, 1, 2), tol=tol)
+
+
+def test_sdpa_fused_gradgradcheck_masked():
+    q = ember.randn(2, 3, 4, dtype=ember.float64, requires_grad=True)
+    k = ember.randn(2, 5, 4, dtype=ember.float64, requires_grad=True)
+    v = ember.randn(2, 5, 3, dtype=ember.float64, requires_grad=True)
+    mask = ember.tensor(~_bool_mask((3, 5), 3))
+    bias = ember.randn(2, 3, 5, dtype=ember.float64)
+
+    def f(q, k, v):
+        a = ember.nn.functional.scaled_dot_product_attention(q, k, v, mask, scale=0.7)
+        return a + ember.nn.functional.scaled_dot_product_attention(q, k, v, bias)
+
+    assert ember.autograd.gradcheck(f, (q, k, v))
+    assert ember.autograd.gradgradcheck(f, (q, k, v))
+
+
 # --- MultiheadAttention -------------------------------------------------------------------------
 
 MHA_CONFIGS = [
@@ -225,6 +272,39 @@ def test_mha_self_attention_causal(batch_first, need_weights):
         return mod(x, x, x, attn_mask=m, is_causal=True, need_weights=need_weights)
 
     run_both(emod, tmod, call, [x, causal], grad_idx=[0])
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("train", [True, False])
+def test_mha_self_attention_fused(batch_first, dtype, train, monkeypatch):
+    """Plain self-attention without weights takes the fused path (heads as views; batch
+    first without transposes): output and the gradients of the input and every parameter."""
+    from ember.ops.attention import ScaledDotProductAttention
+
+    calls = []
+    forward = ScaledDotProductAttention.forward
+    monkeypatch.setattr(
+        ScaledDotProductAttention,
+        "forward",
+        staticmethod(lambda *a, **k: calls.append(1) or forward(*a, **k)),
+    )
+    # dropout is off in eval; in training the fused path needs dropout 0
+    emod, tmod = _build(
+        "MultiheadAttention", 12, 3, dropout=0.0 if train else 0.25, batch_first=batch_first
+    )
+    emod.to(getattr(ember, dtype))
+    tmod.to(getattr(torch, dtype))
+    x = randn(4, 7, 12, dtype=dtype) if batch_first else randn(7, 4, 12, dtype=dtype)
+    tol = TOL if dtype == "float32" else dict(rtol=1e-10, atol=1e-12)
+
+    def call(lib, mod, x):
+        out, w = mod(x, x, x, need_weights=False)
+        assert w is None
+        return out
+
+    run_both(emod, tmod, call, [x], train=train, tol=tol)
+    assert calls
 
 
 def test_mha_unbatched_eval_and_errors():

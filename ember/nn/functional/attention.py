@@ -19,6 +19,7 @@ from ember._tensor import Tensor
 from ember.nn.functional.activation import softmax
 from ember.nn.functional.dropout import dropout
 from ember.nn.functional.linear import linear
+from ember.ops import attention as _attention
 
 
 def _causal_bias(rows: int, cols: int, like: Tensor) -> Tensor:
@@ -27,6 +28,43 @@ def _causal_bias(rows: int, cols: int, like: Tensor) -> Tensor:
     return ember.zeros(rows, cols, dtype=like.dtype, device=like.device).masked_fill(
         keep.logical_not(), float("-inf")
     )
+
+
+def _fused_bias(query, key, value, attn_mask, is_causal):
+    """The additive score bias (an array, or None) when the fused attention node can take
+    these inputs: one float dtype, equal batch dims, nothing empty, and a mask that needs
+    no gradient and adds to the scores without enlarging them; else False."""
+    dt = query.dtype
+    if (
+        dt not in (ember.float32, ember.float64)
+        or key.dtype != dt
+        or value.dtype != dt
+        or query.dim() != key.dim()
+        or query.dim() != value.dim()
+        or query.shape[:-2] != key.shape[:-2]
+        or query.shape[:-2] != value.shape[:-2]
+        or key.shape[-2] != value.shape[-2]
+        or not query.numel()
+        or not key.numel()
+    ):
+        return False
+    length, source = query.shape[-2], key.shape[-2]
+    if is_causal:
+        return _causal_bias(length, source, query)._data
+    if attn_mask is None:
+        return None
+    if attn_mask.requires_grad or attn_mask.device != query.device:
+        return False
+    scores_shape = tuple(query.shape[:-1]) + (source,)
+    try:
+        if ember.broadcast_shapes(tuple(attn_mask.shape), scores_shape) != scores_shape:
+            return False
+    except RuntimeError:
+        return False
+    if attn_mask.dtype == ember.bool:
+        zeros = ember.zeros(tuple(attn_mask.shape), dtype=dt, device=query.device)
+        return zeros.masked_fill(attn_mask.logical_not(), float("-inf"))._data
+    return attn_mask._data if attn_mask.dtype == dt else False
 
 
 def scaled_dot_product_attention(
@@ -72,6 +110,10 @@ def scaled_dot_product_attention(
             value = value.repeat_interleave(hq // value.shape[-3], -3)
     length, source = query.shape[-2], key.shape[-2]
     factor = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    if dropout_p == 0.0:
+        bias = _fused_bias(query, key, value, attn_mask, is_causal)
+        if bias is not False:
+            return _attention.scaled_dot_product_attention(query, key, value, factor, bias)
     scores = ember.matmul(query * factor, key.transpose(-2, -1))
     if is_causal:
         scores = scores + _causal_bias(length, source, scores)
@@ -84,6 +126,22 @@ def scaled_dot_product_attention(
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, True)
     return ember.matmul(weights, value)
+
+
+def _attend_heads(q, k, v, num_heads, is_causal, batch_first):
+    """Each head's attention over the projections ``q, k, v`` laid out ``(L, N, E)`` (or
+    ``(N, L, E)`` when ``batch_first``), unmasked and without dropout; returns the heads'
+    outputs merged back, in the same layout.  The heads are ``(N, H, L, head_dim)`` views of
+    the projections and the fused attention lays its output out in the query's memory
+    order, so taking the heads apart and merging them back copies nothing."""
+    e = q.shape[-1]
+    order, inverse = ((0, 2, 1, 3), (0, 2, 1, 3)) if batch_first else ((1, 2, 0, 3), (2, 0, 1, 3))
+
+    def heads(t):
+        return t.reshape(t.shape[0], t.shape[1], num_heads, e // num_heads).permute(*order)
+
+    out = scaled_dot_product_attention(heads(q), heads(k), heads(v), None, 0.0, is_causal)
+    return out.permute(*inverse).reshape(q.shape[0], q.shape[1], e)
 
 
 def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_other=True):
@@ -272,6 +330,20 @@ def multi_head_attention_forward(
         which = "bias_k" if bias_k is not None else "bias_v"
         other = "bias_v" if bias_k is not None else "bias_k"
         raise AssertionError(f"{which} is set but {other} is None")
+
+    if (
+        not need_weights
+        and attn_mask is None
+        and key_padding_mask is None
+        and bias_k is None
+        and static_k is None
+        and static_v is None
+        and not add_zero_attn
+        and (dropout_p == 0.0 or not training)
+    ):
+        out = _attend_heads(q, k, v, num_heads, is_causal, batch_first=False)
+        out = linear(out, out_proj_weight, out_proj_bias)
+        return (out if is_batched else out.squeeze(1)), None
 
     q = q.reshape(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
     k = (

@@ -90,8 +90,7 @@ def layer_norm(
         )
     axes = tuple(range(ndim - k, ndim))
     pshape = (1,) * (ndim - k) + normalized_shape
-    out, _, _ = nn_ops.normalize(nn_ops.NativeLayerNorm, input, weight, bias, axes, pshape, eps)
-    return out
+    return nn_ops.layer_norm(input, weight, bias, axes, pshape, eps)
 
 
 def group_norm(

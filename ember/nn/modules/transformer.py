@@ -16,7 +16,11 @@ import ember
 from ember._factories import empty
 from ember._tensor import Tensor
 from ember.nn import functional as F
-from ember.nn.functional.attention import _canonical_mask, multi_head_attention_forward
+from ember.nn.functional.attention import (
+    _attend_heads,
+    _canonical_mask,
+    multi_head_attention_forward,
+)
 from ember.nn.init import constant_, xavier_normal_, xavier_uniform_
 from ember.nn.modules.container import ModuleList
 from ember.nn.modules.dropout import Dropout
@@ -144,6 +148,26 @@ class MultiheadAttention(Module):
             query.dtype,
         )
         attn_mask = _canonical_mask(attn_mask, "attn_mask", None, "", query.dtype, False)
+        if (
+            self.batch_first
+            and is_batched
+            and query is key
+            and key is value
+            and attn_mask is None
+            and key_padding_mask is None
+            and not need_weights
+            and not is_causal
+            and self._qkv_same_embed_dim
+            and self.bias_k is None
+            and not self.add_zero_attn
+            and (self.dropout == 0.0 or not self.training)
+            and query.shape[-1] == self.embed_dim
+        ):
+            # plain batch-first self-attention straight on the (N, L, E) rows: no transposes
+            # (the output is contiguous where torch's is a transposed view)
+            q, k, v = F.linear(query, self.in_proj_weight, self.in_proj_bias).chunk(3, -1)
+            out = _attend_heads(q, k, v, self.num_heads, False, batch_first=True)
+            return F.linear(out, self.out_proj.weight, self.out_proj.bias), None
         if self.batch_first and is_batched:
             # transpose once per distinct tensor, so that "query is key" survives
             if key is value:

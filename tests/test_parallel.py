@@ -217,3 +217,12 @@ def test_split_in_forked_workers(split_everything):
     loader = ember.utils.data.DataLoader(data, batch_size=2, num_workers=2)
     got = np.concatenate([b.numpy() for b in loader])
     np.testing.assert_array_equal(got, want)
+
+
+def test_products_after_blas_pool_shutdown(split_everything):
+    # a split shuts NumPy's OpenBLAS pool down when it is up; products must start it again
+    a = rng.standard_normal((300, 300))
+    want = a @ a
+    for _ in range(3):
+        parallel.split(lambda lo, hi: None, 4, 10**6)
+        np.testing.assert_array_equal(a @ a, want)

@@ -354,6 +354,16 @@ class _Norm(Primitive):
         ctx.eps = eps
         ctx.axes, ctx.mean, ctx.rstd, ctx.pshape = axes, mean, rstd, pshape
         ctx.batch_stats, ctx.has_w, ctx.has_b = batch_stats, has_w, has_b
+        if not batch_stats:
+            # constant statistics (eval mode): per-channel scale and shift first, then one
+            # multiply-add over the input, as PyTorch's CPU kernel computes it
+            scale = rstd * _upcast(wb[0], xp).reshape(pshape) if has_w else rstd
+            shift = -mean * scale
+            if has_b:
+                shift += _upcast(wb[-1], xp).reshape(pshape)
+            y = _upcast(a, xp) * scale
+            y += shift
+            return _finish(y, a)
         y = (_upcast(a, xp) - mean) * rstd
         if has_w:
             y *= _upcast(wb[0], xp).reshape(pshape)

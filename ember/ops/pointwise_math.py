@@ -17,7 +17,7 @@ import math
 from ember import _dtype
 from ember._tensor import Tensor, _wrap
 from ember.autograd.function import Primitive
-from ember.backend import array_module, parallel
+from ember.backend import array_module, cpu, parallel
 from ember.ops import _special
 from ember.ops._pointwise import copy_array, dense, fit, inplace, store_out, unsupported
 from ember.ops._util import _TYPE_NAMES, cast
@@ -285,11 +285,31 @@ Ceil = _op("Ceil", _ufunc("ceil"), _zero_grad, "")
 Trunc = _op("Trunc", _ufunc("trunc"), _zero_grad, "")
 Round = _op("Round", _ufunc("rint"), _zero_grad, "")
 Frac = _op("Frac", lambda xp, a: a - xp.trunc(a), lambda g, x, y: g, "")
+def _relu_kernel(xp, a):
+    """``max(a, 0)``.  NumPy's ``maximum`` runs about three times faster against a row of
+    zeros than against the number 0 (its scalar case has no vector loop), so a row-major
+    float array is taken as rows of 512 against one zero row (split over the cores), the
+    last few values against 0."""
+    if not (cpu.is_numpy(a) and a.dtype.kind == "f" and a.flags.c_contiguous and a.size >= 4096):
+        return xp.maximum(a, 0)
+    width = 512
+    body = a.size // width * width
+    out = xp.empty(a.shape, dtype=a.dtype)
+    flat, oflat = a.reshape(-1), out.reshape(-1)
+    rows, orows = flat[:body].reshape(-1, width), oflat[:body].reshape(-1, width)
+    zero = xp.zeros(width, dtype=a.dtype)
+
+    def part(lo, hi):
+        xp.maximum(rows[lo:hi], zero, out=orows[lo:hi])
+
+    parallel.split(part, rows.shape[0], body)
+    if body < a.size:
+        xp.maximum(flat[body:], 0, out=oflat[body:])
+    return out
+
+
 # (a nan input passes its gradient through, as torch's threshold_backward does)
-Relu = _op(
-    "Relu", lambda xp, a: parallel.ufunc(xp.maximum, a, 0), lambda g, x, y: where(y <= 0, 0.0, g),
-    "y",
-)
+Relu = _op("Relu", _relu_kernel, lambda g, x, y: where(y <= 0, 0.0, g), "y")
 
 
 def _type_name(dt) -> str:

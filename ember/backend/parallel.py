@@ -6,8 +6,11 @@ covering ``range(n)``, one range per thread of a small pool (the calling thread 
 first), when ``size`` (the elements the work touches) is large enough to pay for handing the
 ranges out.  ``fn`` must write disjoint parts of its output for disjoint ranges.
 
-The pool has as many threads as ``ember.set_num_threads`` asked for (by default the cores
-this process may run on); it is made on first use and again after a fork.
+The pool has as many threads as ``ember.set_num_threads`` asked for (by default
+``OMP_NUM_THREADS``, else the cores this process may run on); it is made on first use and
+again after a fork.  Before a split, NumPy's OpenBLAS pool is shut down if it is up (see
+``_quiet_blas``): its idle threads spin on the very cores a split needs.  ``contiguous``,
+``ufunc`` and ``assign`` are the common splits ready-made.
 """
 
 from __future__ import annotations

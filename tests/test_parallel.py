@@ -24,6 +24,7 @@ def split_everything(monkeypatch):
     before = parallel.workers()
     parallel.set_workers(2)
     monkeypatch.setattr(parallel, "MIN_SIZE", 8)
+    monkeypatch.setattr(parallel, "QUIET_SIZE", 8)
     yield
     parallel.set_workers(before)
 

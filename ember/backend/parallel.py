@@ -84,8 +84,10 @@ def _run(fn, lo, hi):
 
 # NumPy's OpenBLAS keeps its threads spinning for about 0.1 s after each product, on the
 # cores a split would use (measured: a split col2im right after a product took 16.5 ms, not
-# 9.5).  Before a split, its pool is shut down when it is up and no other Python thread could
-# be inside a BLAS call; the next product starts it again (about 0.1 ms).
+# 9.5).  Before a large split, its pool is shut down when it is up and no other Python thread
+# could be inside a BLAS call: 18 us, and the next product takes about 40 us longer to start
+# it again, so only for splits of at least QUIET_SIZE elements.
+QUIET_SIZE = 1 << 20
 _blas = None  # (shutdown function, ``blas_server_avail`` flag), False when not available
 
 
@@ -132,7 +134,8 @@ def split(fn, n: int, size: int) -> None:
         return
     bounds = [n * i // parts for i in range(parts + 1)]
     pool = _get_pool(w - 1 if w > 1 else 1)
-    _quiet_blas(pool)
+    if size >= QUIET_SIZE:
+        _quiet_blas(pool)
     futures = [pool.submit(_run, fn, bounds[i], bounds[i + 1]) for i in range(1, parts)]
     try:
         _run(fn, bounds[0], bounds[1])

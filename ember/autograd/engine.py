@@ -188,7 +188,7 @@ def _run_all(order, buffers, create_graph, retain_graph):
             and node._tensor_hooks is None
             and node._pre_hooks is None
             and node._post_hooks is None
-        ):  # ``Primitive._run`` inlined: one output, its gradient present, no hooks
+        ):  # ``Node._run`` for the common case: one output, its gradient present, no hooks
             results = type(node).backward(node, buf[0])
             if type(results) is not tuple:
                 results = (results,)

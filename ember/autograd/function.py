@@ -152,9 +152,7 @@ class Primitive(Node):
                 ctx._inputs = ctx._versions = ()
             ctx._out = out if cls.save_output else None
             ctx._tensor_hooks = ctx._pre_hooks = ctx._post_hooks = None
-            shape = out.shape
-            meta = _METAS.get((shape, dt, id(device)))
-            ctx._out_meta = _one_meta(shape, dt, device) if meta is None else meta
+            ctx._out_meta = _one_meta(out.shape, dt, device)
             if anomaly_mode.enabled:
                 anomaly_mode.record(ctx)
             result._requires_grad = True
@@ -163,24 +161,6 @@ class Primitive(Node):
             result._requires_grad = False
             result._grad_fn = None
         return result
-
-    def _run(self, grads: list, create_graph: bool) -> tuple:
-        # the common case spelled out: one output, its gradient present, no hooks
-        if (
-            self._tensor_hooks is None
-            and self._pre_hooks is None
-            and self._post_hooks is None
-            and len(grads) == 1
-        ):
-            g = grads[0]
-            if g is not None:
-                result = type(self).backward(self, g)
-                if type(result) is not tuple:
-                    result = (result,)
-                if len(result) != len(self.next_functions):
-                    result = self._fit_result(result)
-                return result
-        return Node._run(self, grads, create_graph)
 
     @classmethod
     def _wrap_many(cls, ctx, inputs, outs, device):

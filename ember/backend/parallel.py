@@ -144,6 +144,37 @@ def split(fn, n: int, size: int) -> None:
             f.result()
 
 
+def spread(fn, n: int, arr) -> None:
+    """``split(fn, n, arr.size)`` when ``arr`` is a NumPy array, else ``fn(0, n)`` (other
+    backends run their own kernels in parallel)."""
+    import numpy
+
+    if isinstance(arr, numpy.ndarray):
+        split(fn, n, arr.size)
+    else:
+        fn(0, n)
+
+
+def flat_ranges(fn, arrays, **kwargs) -> None:
+    """``fn(*arrays, **kwargs)`` for an elementwise, in-place ``fn`` of same-size arrays
+    (None entries pass through as None), run on ranges of their flat views over the cores
+    when they are row-major NumPy arrays."""
+    import numpy
+
+    first = next(a for a in arrays if a is not None)
+    if not isinstance(first, numpy.ndarray) or not all(
+        a is None or a.flags.c_contiguous for a in arrays
+    ):
+        fn(*arrays, **kwargs)
+        return
+    flat = [None if a is None else a.reshape(-1) for a in arrays]
+
+    def part(lo, hi):
+        fn(*[None if a is None else a[lo:hi] for a in flat], **kwargs)
+
+    split(part, first.size, first.size)
+
+
 def contiguous(a):
     """``numpy.ascontiguousarray(a)``, the copy split over the cores when it is large."""
     import numpy

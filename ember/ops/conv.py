@@ -30,14 +30,6 @@ def _offsets(kernel, stride, dilation, out):
         )
 
 
-def _spread(fn, n: int, arr) -> None:
-    """``fn(lo, hi)`` over ``range(n)``, split over the cores for a large NumPy ``arr``."""
-    if cpu.is_numpy(arr):
-        parallel.split(fn, n, arr.size)
-    else:
-        fn(0, n)
-
-
 def _contiguous(xp, a):
     return parallel.contiguous(a) if cpu.is_numpy(a) else xp.ascontiguousarray(a)
 
@@ -79,7 +71,7 @@ def _im2col(xp, x, kernel, stride, pads, dilation, out, batch_first=False):
         for offs, sl in offsets:
             cols[(slice(None),) + offs + (slice(lo, hi),)] = src[(slice(None), slice(lo, hi)) + sl]
 
-    _spread(part, n, cols)
+    parallel.spread(part, n, cols)
     return cols
 
 
@@ -116,7 +108,7 @@ def _im2col_channels_last(xp, x, kernel, stride, pads, dilation, out, weight_ord
         for offs, sl in offsets:
             dst[(slice(None),) + rows + offs] = src[(slice(None),) + sl]
 
-    _spread(part, n, cols)
+    parallel.spread(part, n, cols)
     return cols
 
 
@@ -160,7 +152,7 @@ def _col2im(xp, cols, size, kernel, stride, pads, dilation, out, batch_first=Fal
                     (slice(None),) + offs + (slice(lo, hi),)
                 ]
 
-    _spread(part, n, cols)
+    parallel.spread(part, n, cols)
     if full != padded:
         buf = buf[(Ellipsis,) + tuple(slice(0, p) for p in padded)]
     return _cropped(buf, pads, size)
@@ -171,11 +163,6 @@ def _to_channels_first(xp, yt, bias, out):
     (split over the cores)."""
     n, _, o = yt.shape
     src = yt.transpose(0, 2, 1)
-    if not cpu.is_numpy(yt):
-        y = xp.ascontiguousarray(src)
-        if bias is not None:
-            y += bias[:, None]
-        return y.reshape((n, o) + out)
     y = xp.empty(src.shape, dtype=yt.dtype)
 
     def part(lo, hi):
@@ -184,7 +171,7 @@ def _to_channels_first(xp, yt, bias, out):
         else:
             xp.add(src[lo:hi], bias[:, None], out=y[lo:hi])
 
-    parallel.split(part, n, y.size)
+    parallel.spread(part, n, y)
     return y.reshape((n, o) + out)
 
 
@@ -318,7 +305,6 @@ class Convolution(Primitive):
                 x, g, kernel=tuple(w.shape[2:]), **geom, cols=ctx.__dict__.pop("_cols", None),
                 rows=rows,
             )
-        rows = None
         if len(need) == 2:
             return gx, gw
         gb = g.sum([0] + list(range(2, g.dim()))) if need[2] else None

@@ -187,10 +187,7 @@ class MaxPoolBackward(Primitive):
                 flat = keys[lo:hi] + (xp.arange(hi - lo, dtype=keys.dtype) * plane)[:, None]
                 out[lo:hi].reshape(-1)[flat.reshape(-1)] = vals[lo:hi].reshape(-1)
 
-            if cpu.is_numpy(out):
-                parallel.split(part, planes, out.size)
-            else:
-                part(0, planes)
+            parallel.spread(part, planes, out)
         else:
             from ember.ops.index import _at
 

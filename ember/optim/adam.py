@@ -6,7 +6,7 @@ import math
 
 from ember import _dtype
 from ember._factories import tensor, zeros_like
-from ember.backend import array_module, cpu, parallel
+from ember.backend import array_module, parallel
 from ember.optim.optimizer import Optimizer
 
 
@@ -33,15 +33,7 @@ def adam_update(
             maximize=maximize, decoupled=decoupled, bias1=1 - beta1**step,
             bias2_sqrt=math.sqrt(1 - beta2**step),
         )
-        if cpu.is_numpy(p) and all(a is None or a.flags.c_contiguous for a in arrays):
-            flat = [None if a is None else a.reshape(-1) for a in arrays]
-
-            def part(lo, hi, flat=flat, hyper=hyper):
-                _adam_one(*[None if a is None else a[lo:hi] for a in flat], **hyper)
-
-            parallel.split(part, p.size, p.size)
-        else:
-            _adam_one(*arrays, **hyper)
+        parallel.flat_ranges(_adam_one, arrays, **hyper)
 
 
 def _adam_one(p, g, m, v, vmax, *, beta1, beta2, lr, weight_decay, eps, maximize, decoupled,

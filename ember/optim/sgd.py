@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ember._factories import zeros_like
-from ember.backend import cpu, parallel
+from ember.backend import parallel
 from ember.optim.optimizer import Optimizer, required
 
 
@@ -18,16 +18,7 @@ def sgd_update(params, grads, bufs, *, lr, momentum, dampening, weight_decay, ne
         if fresh:
             bufs[i] = _first_buffer(g, p, weight_decay, maximize)
         buf = bufs[i] if momentum != 0 else None
-        arrays = (p, g, buf)
-        if cpu.is_numpy(p) and all(a is None or a.flags.c_contiguous for a in arrays):
-            flat = [None if a is None else a.reshape(-1) for a in arrays]
-
-            def part(lo, hi, flat=flat, fresh=fresh):
-                _sgd_one(*[None if a is None else a[lo:hi] for a in flat], fresh=fresh, **hyper)
-
-            parallel.split(part, p.size, p.size)
-        else:
-            _sgd_one(p, g, buf, fresh=fresh, **hyper)
+        parallel.flat_ranges(_sgd_one, (p, g, buf), fresh=fresh, **hyper)
 
 
 def _first_buffer(g, p, weight_decay, maximize):

@@ -8,7 +8,7 @@ import os
 
 import ember
 from ember.backend import cpu
-from ember.vision.datasets.vision import VisionDataset, host_item
+from ember.vision.datasets.vision import GrayscaleSplit
 
 np = cpu.xp
 
@@ -38,7 +38,7 @@ def load_digits_arrays():
     return images, table[:, 64].astype(np.int64)
 
 
-class Digits(VisionDataset):
+class Digits(GrayscaleSplit):
     """The real handwritten digits that ship with scikit-learn: 1,797 8x8 greyscale images of
     the digits 0-9, available offline (nothing is downloaded; ``root`` is ignored).
 
@@ -70,19 +70,3 @@ class Digits(VisionDataset):
         idx = order[:TRAIN_SIZE] if train else order[TRAIN_SIZE:]
         self.data = ember.from_numpy(np.ascontiguousarray(images[idx]))
         self.targets = ember.from_numpy(labels[idx])
-
-    def __getitem__(self, index):
-        from PIL import Image
-
-        img = Image.fromarray(host_item(self.data, index), mode="L")
-        return self._apply(img, int(host_item(self.targets, index)))
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-    @property
-    def class_to_idx(self) -> dict:
-        return {c: i for i, c in enumerate(self.classes)}
-
-    def extra_repr(self) -> str:
-        return f"Split: {'Train' if self.train else 'Test'}"

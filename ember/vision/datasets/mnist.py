@@ -6,10 +6,10 @@ import os
 
 import ember
 from ember.vision.datasets._files import find_dir, read_idx
-from ember.vision.datasets.vision import VisionDataset, host_item, no_download_error
+from ember.vision.datasets.vision import GrayscaleSplit, no_download_error
 
 
-class MNIST(VisionDataset):
+class MNIST(GrayscaleSplit):
     """The MNIST handwritten digits (60,000 training and 10,000 test 28x28 greyscale images).
 
     The four standard IDX files (``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
@@ -83,22 +83,6 @@ class MNIST(VisionDataset):
             )
         self.data = ember.from_numpy(images.astype("uint8", copy=False))
         self.targets = ember.from_numpy(labels.astype("int64"))
-
-    def __getitem__(self, index):
-        from PIL import Image
-
-        img = Image.fromarray(host_item(self.data, index), mode="L")
-        return self._apply(img, int(host_item(self.targets, index)))
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-    @property
-    def class_to_idx(self) -> dict:
-        return {c: i for i, c in enumerate(self.classes)}
-
-    def extra_repr(self) -> str:
-        return f"Split: {'Train' if self.train else 'Test'}"
 
 
 class FashionMNIST(MNIST):

@@ -74,6 +74,28 @@ class StandardTransform:
         return "\n".join(out)
 
 
+class GrayscaleSplit(VisionDataset):
+    """The train or test split of a dataset of grayscale images held in memory: ``data``
+    (uint8, ``(N, H, W)``), ``targets``, ``classes`` and ``train``, set by the subclass;
+    items are ``(PIL image, int label)`` through the transforms."""
+
+    def __getitem__(self, index):
+        from PIL import Image
+
+        img = Image.fromarray(host_item(self.data, index), mode="L")
+        return self._apply(img, int(host_item(self.targets, index)))
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    @property
+    def class_to_idx(self) -> dict:
+        return {c: i for i, c in enumerate(self.classes)}
+
+    def extra_repr(self) -> str:
+        return f"Split: {'Train' if self.train else 'Test'}"
+
+
 def host_item(tensor, index):
     """``tensor[index]`` as a host (NumPy) array or scalar, without building an ember tensor:
     the per-sample path of a dataset should cost microseconds."""

@@ -221,3 +221,29 @@ def test_products_after_blas_pool_shutdown(split_everything):
     for _ in range(3):
         parallel.split(lambda lo, hi: None, 4, 10**6)
         np.testing.assert_array_equal(a @ a, want)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_rows_of_zeros(monkeypatch, workers, dtype):
+    # at least 4096 elements take the zero-row kernel; 70x61 leaves a tail past the rows
+    before = parallel.workers()
+    parallel.set_workers(workers)
+    monkeypatch.setattr(parallel, "MIN_SIZE", 8)
+    try:
+        x = rng.standard_normal((70, 61)).astype(dtype)
+        x[0, 0], x[-1, -1] = np.nan, np.nan  # one in the rows, one in the tail
+        tx = torch.tensor(x, requires_grad=True)
+        ex = ember.tensor(x, requires_grad=True)
+        ty, ey = torch.relu(tx), ember.relu(ex)
+        np.testing.assert_array_equal(ey.detach().numpy(), ty.detach().numpy())
+        g = rng.standard_normal(x.shape).astype(dtype)
+        ty.backward(torch.tensor(g))
+        ey.backward(ember.tensor(g))
+        np.testing.assert_array_equal(ex.grad.numpy(), tx.grad.numpy())
+        t3 = torch.tensor(x[:, :60].copy()).reshape(70, 6, 10)  # three dims
+        np.testing.assert_array_equal(
+            ember.relu(ember.tensor(t3.numpy())).numpy(), torch.relu(t3).numpy()
+        )
+    finally:
+        parallel.set_workers(before)

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import itertools
 
+from ember.autograd import grad_mode
 from ember.autograd.function import Primitive
-from ember.backend import array_module, cpu, parallel
+from ember.backend import array_module, cpu, parallel, scratch
 
 
 def _out_size(size, k, s, d, lo, hi):
@@ -32,6 +33,18 @@ def _offsets(kernel, stride, dilation, out):
 
 def _contiguous(xp, a):
     return parallel.contiguous(a) if cpu.is_numpy(a) else xp.ascontiguousarray(a)
+
+
+def _scratch(xp, shape, dtype):
+    """A temporary of the op's own (see ``scratch``): a kept buffer when NumPy's."""
+    return scratch.take(shape, dtype) if xp is cpu.xp else xp.empty(shape, dtype=dtype)
+
+
+def _done(a) -> None:
+    """Hand a temporary from ``_scratch`` back (only buffers this module allocated itself
+    and no longer references: never an input, never a returned array)."""
+    if cpu.is_numpy(a):
+        scratch.give(a)
 
 
 def _padded(xp, x, pads):
@@ -63,7 +76,7 @@ def _im2col(xp, x, kernel, stride, pads, dilation, out, batch_first=False):
         for offs, sl in _offsets(kernel, stride, dilation, out):
             cols[(slice(None), slice(None)) + offs] = xpad[(slice(None), slice(None)) + sl]
         return cols
-    cols = xp.empty((c,) + k + (n,) + tuple(out), dtype=x.dtype)
+    cols = _scratch(xp, (c,) + k + (n,) + tuple(out), x.dtype)
     src = xpad.swapaxes(0, 1)
     offsets = list(_offsets(kernel, stride, dilation, out))
 
@@ -92,9 +105,9 @@ def _im2col_channels_last(xp, x, kernel, stride, pads, dilation, out, weight_ord
         shape = (n,) + tuple(m + lo + hi for m, (lo, hi) in zip(size, pads)) + (c,)
         xpad = xp.zeros(shape, dtype=x.dtype)
     if weight_order:
-        cols = xp.empty((n,) + tuple(out) + (c,) + tuple(kernel), dtype=x.dtype)
+        cols = _scratch(xp, (n,) + tuple(out) + (c,) + tuple(kernel), x.dtype)
     else:
-        cols = xp.empty((n,) + tuple(out) + tuple(kernel) + (c,), dtype=x.dtype)
+        cols = _scratch(xp, (n,) + tuple(out) + tuple(kernel) + (c,), x.dtype)
     offsets = list(_offsets(kernel, stride, dilation, out))
     rows = (slice(None),) * (nd + 1 if weight_order else nd)
 
@@ -158,12 +171,11 @@ def _col2im(xp, cols, size, kernel, stride, pads, dilation, out, batch_first=Fal
     return _cropped(buf, pads, size)
 
 
-def _to_channels_first(xp, yt, bias, out):
-    """``(N, P, O)`` GEMM output as ``(N, O, *out)``, plus ``bias`` per channel, in one pass
-    (split over the cores)."""
-    n, _, o = yt.shape
-    src = yt.transpose(0, 2, 1)
-    y = xp.empty(src.shape, dtype=yt.dtype)
+def _to_nchw(xp, src, bias, out):
+    """``src``, an ``(N, O, P)`` view of a GEMM's result, copied out as ``(N, O, *out)`` plus
+    ``bias`` per channel, in one pass split over the cores."""
+    n, o, _ = src.shape
+    y = xp.empty(src.shape, dtype=src.dtype)
 
     def part(lo, hi):
         if bias is None:
@@ -177,7 +189,7 @@ def _to_channels_first(xp, yt, bias, out):
 
 def _conv(x, w, stride, pads, dilation, groups, keep=None, bias=None):
     """The convolution of ``x`` by ``w`` (plus ``bias``); with ``keep`` (a dict) the column
-    matrix is left in ``keep['cols']`` for the weight gradient."""
+    matrix is left in ``keep['cols']`` (the caller then owns it), else handed back."""
     xp = array_module(x)
     n = x.shape[0]
     o = w.shape[0]
@@ -186,30 +198,34 @@ def _conv(x, w, stride, pads, dilation, groups, keep=None, bias=None):
         _out_size(s, k, st, d, lo, hi)
         for s, k, st, d, (lo, hi) in zip(x.shape[2:], kernel, stride, dilation, pads)
     )
+    p = _prod(out)
     layout, cols = _columns(xp, x, kernel, stride, pads, dilation, out, groups, o)
-    if keep is not None:
-        keep["cols"] = (layout, cols)
+    dt = xp.result_type(cols, w)
     if layout != "cf":
         if layout == "cl":
             wt = w.transpose((0,) + tuple(range(2, w.ndim)) + (1,)).reshape(o, -1)
         else:
             wt = w.reshape(o, -1)
-        yt = xp.matmul(cols, wt.T).reshape((n, _prod(out), o))
-        return _to_channels_first(xp, yt, bias, out)
-    wm = w.reshape(groups, o // groups, -1)
-    if groups > 1 and wm.shape[1] == 1:
-        # depthwise: many 1-row products are cheaper as a multiply-reduce than as tiny GEMMs
-        y = xp.einsum("gk,gkl->gl", wm[:, 0], cols)
-    elif groups == 1:
-        # (N*out, C*k) @ (C*k, O): the long dimension as the GEMM's rows runs about a third
-        # faster in OpenBLAS than (O, C*k) @ (C*k, N*out); one transposing copy gives NCHW
-        yt = xp.matmul(cols[0].T, wm[0].T).reshape((n, _prod(out), o))
-        return _to_channels_first(xp, yt, bias, out)
+        yt = _scratch(xp, (n * p, o), dt)
+        xp.matmul(cols, wt.T, out=yt)
+        y = _to_nchw(xp, yt.reshape((n, p, o)).transpose(0, 2, 1), bias, out)
     else:
-        y = xp.matmul(wm, cols)
-    y = xp.ascontiguousarray(y.reshape((o, n) + out).swapaxes(0, 1))
-    if bias is not None:
-        y += bias.reshape((-1,) + (1,) * len(out))
+        wm = w.reshape(groups, o // groups, -1)
+        # (O, C*k) @ (C*k, N*out): measured faster in OpenBLAS than the transposed product
+        # (MNIST net's second convolution 21.5 against 26 ms), and its (O, N, out) result
+        # turns into NCHW by copying runs of a whole output plane
+        yt = _scratch(xp, (groups, o // groups, n * p), dt)
+        if groups > 1 and wm.shape[1] == 1:
+            # depthwise: many 1-row products are cheaper as a multiply-reduce than tiny GEMMs
+            xp.einsum("gk,gkl->gl", wm[:, 0], cols, out=yt[:, 0])
+        else:
+            xp.matmul(wm, cols, out=yt)
+        y = _to_nchw(xp, yt.reshape(o, n, p).transpose(1, 0, 2), bias, out)
+    _done(yt)
+    if keep is not None:
+        keep["cols"] = (layout, cols)
+    else:
+        _done(cols)
     return y
 
 
@@ -217,7 +233,10 @@ def _grad_rows(g, groups):
     """``g`` as ``(G, O/G, N * prod(out))`` (one transposed copy)."""
     n, o = g.shape[:2]
     xp = array_module(g)
-    return _contiguous(xp, g.swapaxes(0, 1)).reshape(groups, o // groups, -1)
+    src = g.swapaxes(0, 1)
+    rows = _scratch(xp, src.shape, g.dtype)
+    parallel.assign(rows, src)
+    return rows.reshape(groups, o // groups, -1)
 
 
 def _conv_input_grad(g, w, size, stride, pads, dilation, groups, rows=None):
@@ -227,11 +246,17 @@ def _conv_input_grad(g, w, size, stride, pads, dilation, groups, rows=None):
     kernel = w.shape[2:]
     cg = w.shape[1]
     wm = w.reshape(groups, o // groups, -1)
-    if rows is None:
+    own_rows = rows is None
+    if own_rows:
         rows = _grad_rows(g, groups)
-    cols = xp.matmul(wm.transpose(0, 2, 1), rows)
-    cols = cols.reshape((groups * cg,) + tuple(kernel) + (n,) + tuple(out))
-    return xp.ascontiguousarray(_col2im(xp, cols, size, kernel, stride, pads, dilation, out))
+    cols = _scratch(xp, (groups, wm.shape[2], rows.shape[2]), xp.result_type(wm, rows))
+    xp.matmul(wm.transpose(0, 2, 1), rows, out=cols)
+    if own_rows:
+        _done(rows)
+    dx = _col2im(xp, cols.reshape((groups * cg,) + tuple(kernel) + (n,) + tuple(out)), size,
+                 kernel, stride, pads, dilation, out)
+    _done(cols)
+    return xp.ascontiguousarray(dx)
 
 
 def _conv_weight_grad(x, g, kernel, stride, pads, dilation, groups, cols=None, rows=None):
@@ -239,24 +264,31 @@ def _conv_weight_grad(x, g, kernel, stride, pads, dilation, groups, cols=None, r
     n, c = x.shape[:2]
     o = g.shape[1]
     out = g.shape[2:]
-    if cols is None:
+    own_cols, own_rows = cols is None, rows is None
+    if own_cols:
         cols = _columns(xp, x, kernel, stride, pads, dilation, out, groups, o)
     layout, cols = cols
-    if rows is None:
+    if own_rows:
         rows = _grad_rows(g, groups)
     if layout == "cw":
-        return xp.matmul(rows[0], cols).reshape((o, c) + tuple(kernel))
-    if layout == "cl":  # (O, N*out) @ (N*out, kernel*C), then channels back to axis 1
+        gw = xp.matmul(rows[0], cols).reshape((o, c) + tuple(kernel))
+    elif layout == "cl":  # (O, N*out) @ (N*out, kernel*C), then channels back to axis 1
         gw = xp.matmul(rows[0], cols).reshape((o,) + tuple(kernel) + (c,))
-        return xp.ascontiguousarray(xp.moveaxis(gw, -1, 1))
-    if groups == 1:
-        # a 2-D product, with the long reduction (N * out) in the layout OpenBLAS runs fastest
-        gw = xp.dot(cols[0], rows[0].T).T
-    elif rows.shape[1] == 1 and cols.shape[1] == 1:
-        gw = xp.einsum("gl,gl->g", rows[:, 0], cols[:, 0])
+        gw = xp.ascontiguousarray(xp.moveaxis(gw, -1, 1))
     else:
-        gw = xp.stack([xp.dot(cl, r.T).T for r, cl in zip(rows, cols)])
-    return gw.reshape((o, c // groups) + tuple(kernel))
+        if groups == 1:
+            # (O, N*out) @ (N*out, C*k): measured faster than the transposed product
+            gw = xp.matmul(rows[0], cols[0].T)
+        elif rows.shape[1] == 1 and cols.shape[1] == 1:
+            gw = xp.einsum("gl,gl->g", rows[:, 0], cols[:, 0])
+        else:
+            gw = xp.stack([xp.dot(r, cl.T) for r, cl in zip(rows, cols)])
+        gw = gw.reshape((o, c // groups) + tuple(kernel))
+    if own_cols:
+        _done(cols)
+    if own_rows:
+        _done(rows)
+    return gw
 
 
 def _prod(shape):
@@ -278,13 +310,16 @@ class Convolution(Primitive):
     __slots__ = ()
 
     @staticmethod
-    def forward(ctx, x, w, *b, stride, pads, dilation, groups):
+    def forward(ctx, x, w, *b, stride, pads, dilation, groups, record=True):
+        """``record``: whether a graph will be recorded (the columns are worth keeping)."""
         ctx._geom = (stride, pads, dilation, groups)
         keep = {}
         y = _conv(x, w, stride, pads, dilation, groups, keep, b[0] if b else None)
-        cols = keep.get("cols")
-        if cols is not None and cols[1].nbytes <= KEEP_COLUMNS_BYTES:
-            ctx._cols = cols  # (dropped with the node when no graph is recorded)
+        cols = keep["cols"]
+        if record and cols[1].nbytes <= KEEP_COLUMNS_BYTES:
+            ctx._cols = cols
+        else:
+            _done(cols[1])
         return y
 
     @staticmethod
@@ -300,11 +335,16 @@ class Convolution(Primitive):
             gx = ConvolutionBackwardInput.apply(
                 g, w, size=tuple(x.shape[2:]), **geom, rows=rows
             )
+        cols = ctx.__dict__.pop("_cols", None)
         if need[1]:
             gw = ConvolutionBackwardWeight.apply(
-                x, g, kernel=tuple(w.shape[2:]), **geom, cols=ctx.__dict__.pop("_cols", None),
-                rows=rows,
+                x, g, kernel=tuple(w.shape[2:]), **geom, cols=cols, rows=rows
             )
+        # (the products above have copied what they need: the buffers can go)
+        if rows is not None:
+            _done(rows)
+        if cols is not None:
+            _done(cols[1])
         if len(need) == 2:
             return gx, gw
         gb = g.sum([0] + list(range(2, g.dim()))) if need[2] else None
@@ -373,9 +413,13 @@ def _crop_to(t, shape):
 
 def convolution(input, weight, bias, stride, pads, dilation, groups):
     """Run the convolution primitive on normalised geometry (tuples; ``pads`` as (lo, hi) pairs)."""
+    geom = dict(stride=stride, pads=pads, dilation=dilation, groups=groups)
+    record = grad_mode.enabled and (
+        input._requires_grad or weight._requires_grad or (bias is not None and bias._requires_grad)
+    )
     if bias is None:
-        return Convolution.apply(input, weight, stride=stride, pads=pads, dilation=dilation, groups=groups)
-    return Convolution.apply(input, weight, bias, stride=stride, pads=pads, dilation=dilation, groups=groups)
+        return Convolution.apply(input, weight, **geom, record=record)
+    return Convolution.apply(input, weight, bias, **geom, record=record)
 
 
 def conv_transpose(input, weight, size, stride, pads, dilation, groups):

@@ -407,3 +407,27 @@ from ember._runtime import (  # noqa: E402
     use_deterministic_algorithms,
 )
 from ember.serialization import load, save  # noqa: E402
+
+
+def _inplace_function(name: str):
+    def fn(input: Tensor, *args, **kwargs) -> Tensor:
+        return getattr(input, name)(*args, **kwargs)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"``input.{name}(...)``: the in-place method as a function, as in PyTorch."
+    return fn
+
+
+# torch.relu_(x), torch.exp_(x), ...: the in-place methods under their function names
+for _name in (
+    "abs_", "acos_", "acosh_", "arccos_", "arccosh_", "arcsin_", "arcsinh_", "arctan_",
+    "arctanh_", "asin_", "asinh_", "atan_", "atanh_", "ceil_", "clamp_", "clamp_max_",
+    "clamp_min_", "clip_", "cos_", "cosh_", "deg2rad_", "erf_", "erfc_", "exp2_", "exp_",
+    "expm1_", "fill_", "fix_", "floor_", "frac_", "gcd_", "lcm_", "ldexp_", "log10_", "log1p_",
+    "log2_", "log_", "logit_", "nan_to_num_", "neg_", "negative_", "rad2deg_", "reciprocal_",
+    "relu_", "round_", "rsqrt_", "sigmoid_", "sin_", "sinc_", "sinh_", "sqrt_", "square_",
+    "tan_", "tanh_", "trunc_", "xlogy_", "zero_", "detach_",
+):  # fmt: skip
+    if hasattr(Tensor, _name) and _name not in globals():
+        globals()[_name] = _inplace_function(_name)
+del _name

@@ -161,6 +161,18 @@ def test_relu_split(split_everything):
     np.testing.assert_array_equal(ex.grad.numpy(), tx.grad.numpy())
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_backward_split(split_everything, dtype):
+    # past 4096 elements: the branch-free kernel, here on ranges over two threads
+    x = rng.standard_normal((67, 131)).astype(dtype)
+    g = rng.standard_normal(x.shape).astype(dtype)
+    x.flat[:4], g.flat[:4] = [np.nan, 0.0, -0.0, -1.0], [1.0, np.nan, np.inf, np.nan]
+    y = np.maximum(x, 0)
+    got = cpu.relu_backward(g, y)
+    want = torch.ops.aten.threshold_backward(torch.tensor(g), torch.tensor(y), 0).numpy()
+    assert got.tobytes() == want.tobytes()
+
+
 @pytest.mark.parametrize("kw", [dict(), dict(amsgrad=True, weight_decay=0.1), dict(maximize=True)])
 @pytest.mark.parametrize("cls", ["Adam", "AdamW"])
 def test_adam_split(split_everything, cls, kw):

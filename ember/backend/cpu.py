@@ -228,6 +228,54 @@ def _select_bits(cond, a, b, bits, out=None):
     return res.view(a.dtype)
 
 
+_FLOAT_BITS = {2: np.int16, 4: np.int32, 8: np.int64}
+
+
+def relu_backward(grad: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``where(y <= 0, 0, grad)`` for float arrays of one shape, bit-exact (PyTorch's
+    ``threshold_backward`` at 0): a nan ``y`` passes ``grad``, and where ``y <= 0`` the
+    result is +0.0 even for a nan or infinite ``grad`` (so not ``grad * (y > 0)``).
+
+    Large arrays go branch-free: the comparison is written straight into an integer array as
+    0/1, less 1 that is an all-ones mask where ``grad`` passes, and ``grad``'s bits are
+    and-ed with it; three passes and one allocation, where ``numpy.where`` branches on the
+    unpredictable mask of a ReLU.
+    """
+    bits = _FLOAT_BITS.get(grad.dtype.itemsize)
+    if (
+        grad.size < 4096
+        or bits is None
+        or grad.dtype.kind != "f"
+        or grad.dtype != y.dtype
+        or grad.shape != y.shape
+    ):
+        return np.where(y <= 0, grad.dtype.type(0), grad)
+    out = np.empty(y.shape, bits)
+    if (
+        grad.flags.c_contiguous
+        and y.flags.c_contiguous
+        and parallel.workers() > 1
+        and grad.size >= parallel.MIN_SIZE
+    ):  # the same on ranges of the flat arrays, over the cores
+        flat = [a.reshape(-1) for a in (grad.view(bits), y, out)]
+
+        def part(lo, hi):
+            g, x, o = (f[lo:hi] for f in flat)
+            _masked_bits(g, x, o)
+
+        parallel.split(part, out.size, out.size)
+    else:
+        _masked_bits(grad.view(bits), y, out)
+    return out.view(grad.dtype)
+
+
+def _masked_bits(g, y, out):
+    """``out = g & -(not y <= 0)`` on integer views (``relu_backward``'s kernel)."""
+    np.less_equal(y, 0, out=out)
+    out -= 1
+    out &= g
+
+
 _SPECIAL: dict = {}
 
 

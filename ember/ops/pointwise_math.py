@@ -19,7 +19,15 @@ from ember._tensor import Tensor, _wrap
 from ember.autograd.function import Primitive
 from ember.backend import array_module, cpu, parallel
 from ember.ops import _special
-from ember.ops._pointwise import copy_array, dense, fit, inplace, store_out, unsupported
+from ember.ops._pointwise import (
+    copy_array,
+    dense,
+    fit,
+    inplace,
+    relu_in_place,
+    store_out,
+    unsupported,
+)
 from ember.ops._util import _TYPE_NAMES, cast
 from ember.ops.elementwise import where
 
@@ -308,8 +316,35 @@ def _relu_kernel(xp, a):
     return out
 
 
-# (a nan input passes its gradient through, as torch's threshold_backward does)
-Relu = _op("Relu", _relu_kernel, lambda g, x, y: where(y <= 0, 0.0, g), "y")
+class ThresholdBackward(Primitive):
+    """ReLU's backward as one node, PyTorch's ``threshold_backward(grad, y, 0)``: ``grad``
+    where the ReLU's output ``y`` is not ``<= 0`` (a nan ``y`` passes its gradient), else
+    +0.0 whatever ``grad`` holds there.  Linear in ``grad``, so its own backward is itself."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def saved_mask(needs):
+        return (False, True)  # the mask is read from y alone
+
+    @staticmethod
+    def forward(ctx, grad, y):
+        if cpu.is_numpy(grad):
+            return fit(cpu.relu_backward(grad, y), grad, y)
+        xp = array_module(grad)
+        return fit(xp.where(y <= 0, grad.dtype.type(0), grad), grad, y)
+
+    @staticmethod
+    def backward(ctx, gg):
+        y = ctx.saved_tensors[1]
+        need = ctx.needs_input_grad
+        return (
+            ThresholdBackward.apply(gg, y) if need[0] else None,
+            gg.new_zeros(gg.shape) if need[1] else None,  # (PyTorch's zeros, not None)
+        )
+
+
+Relu = _op("Relu", _relu_kernel, lambda g, x, y: ThresholdBackward.apply(g, y), "y")
 
 
 def _type_name(dt) -> str:
@@ -617,7 +652,8 @@ _KEEPS_NO_INPUT = {row[0].lower() for row in _FLOAT_OPS if "x" not in row[3]} | 
 }  # fmt: skip
 for _name, _fn in _PUBLIC.items():
     setattr(Tensor, _name, _fn)
-    setattr(Tensor, _name + "_", inplace(_fn, _name not in _KEEPS_NO_INPUT))
+    setattr(Tensor, _name + "_", inplace(_fn, _name not in _KEEPS_NO_INPUT,
+                                         relu_in_place if _name == "relu" else None))
 
 for _fn in (isnan, isinf, isfinite, isposinf, isneginf, signbit, isreal, positive):
     setattr(Tensor, _fn.__name__, _fn)

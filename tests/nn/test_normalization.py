@@ -75,6 +75,25 @@ def test_batchnorm_functional_eval_and_float64():
     )
 
 
+@pytest.mark.parametrize(
+    "shape",
+    [(8, 4, 2, 2), (3, 4, 7), (2, 4, 3, 2, 2), (0, 4, 3, 3), (2, 4, 0, 3), (5, 4)],
+)
+@pytest.mark.parametrize("contiguous", [True, False])
+def test_batchnorm_eval_per_channel_rows(shape, contiguous):
+    # eval mode scales whole samples by the per-channel factors repeated over each plane
+    em, tm = _pair(f"BatchNorm{max(1, len(shape) - 2)}d", 4)
+    _randomise(tm)
+    with torch.no_grad():
+        tm.running_mean.copy_(torch.randn(4))
+        tm.running_var.copy_(torch.rand(4) + 0.5)
+    em.load_state_dict({k: ember.tensor(v.numpy()) for k, v in tm.state_dict().items()})
+    x = randn(*shape, seed=5)
+    if not contiguous:
+        x = np.ascontiguousarray(np.swapaxes(x, 0, -1)).swapaxes(0, -1)
+    check_module(em, tm, x, train=False, **TOL)
+
+
 def test_batchnorm_gradcheck():
     x = ember.tensor(randn(4, 3, 2, dtype="float64"), requires_grad=True)
     w = ember.tensor(randn(3, dtype="float64", seed=1), requires_grad=True)

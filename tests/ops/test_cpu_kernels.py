@@ -1,6 +1,7 @@
 """CPU kernels that take a different route for large arrays, against torch: the branch-free
-``where`` (bit-exact, broadcasting, every 4- and 8-byte dtype, nan / inf / -0.0, gradients) and
-the dense ``bincount`` scatter-add (scatter_add, index_put accumulate, max-pool backward)."""
+``where`` (bit-exact, broadcasting, every 4- and 8-byte dtype, nan / inf / -0.0, gradients), the
+ReLU's backward (bit-exact, the same edge cases, double backward) and the dense ``bincount``
+scatter-add (scatter_add, index_put accumulate, max-pool backward)."""
 
 import numpy as np
 import pytest
@@ -43,6 +44,55 @@ def test_where_on_a_transposed_input_and_its_gradient():
         results.append((out.detach().numpy(), ta.grad.numpy(), tb.grad.numpy()))
     for x, y in zip(*results, strict=True):
         np.testing.assert_array_equal(x, y)
+
+
+def _relu_inputs(shape, dtype, seed):
+    """An input with nan, +-inf and +-0.0 where the ReLU passes and where it does not, and a
+    gradient with nan, inf and -0.0 at both kinds of places."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape).astype(dtype)
+    g = rng.standard_normal(shape).astype(dtype)
+    x.flat[:8] = [np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0, -1.0, 2.0]
+    g.flat[:8] = [1.0, 2.0, 3.0, np.nan, np.nan, np.inf, -np.inf, -0.0]
+    x.flat[-4:] = [-0.0, 0.0, -3.0, 3.0]  # and the tail past any block of the kernel
+    g.flat[-4:] = [np.nan, -np.inf, -0.0, np.nan]
+    return x, g
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("shape", [(30, 17), (67, 131), (3, 41, 37)])
+@pytest.mark.parametrize("transposed_grad", [False, True])
+def test_relu_backward_matches_torch_bit_for_bit(dtype, shape, transposed_grad):
+    # (67, 131) and (3, 41, 37) are past the branch-free kernel's 4096 elements, odd sizes
+    x, g = _relu_inputs(shape, dtype, 3)
+    results = []
+    for lib in (ember, torch):
+        tx = lib.tensor(x, requires_grad=True)
+        tg = lib.tensor(np.ascontiguousarray(g.swapaxes(0, -1))).transpose(0, -1) if (
+            transposed_grad) else lib.tensor(g)
+        y = lib.relu(tx)
+        y.backward(tg)
+        results.append((y.detach().numpy(), tx.grad.numpy()))
+    (y, dx), (ty, tdx) = results
+    np.testing.assert_array_equal(y, ty)  # (relu(-0.0) is -0.0 in torch, may be +0.0 here)
+    assert dx.dtype == tdx.dtype and dx.shape == tdx.shape
+    assert dx.tobytes() == tdx.tobytes()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_double_backward_matches_torch(dtype):
+    x, g = _relu_inputs((70, 61), dtype, 4)
+    x, g = np.nan_to_num(x), np.nan_to_num(g)  # (finite: the second pass multiplies them)
+    h = np.random.default_rng(5).standard_normal(x.shape).astype(dtype)
+    results = []
+    for lib in (ember, torch):
+        tx, tg = lib.tensor(x, requires_grad=True), lib.tensor(g, requires_grad=True)
+        (gx,) = lib.autograd.grad(lib.relu(tx), tx, tg, create_graph=True)
+        assert gx.grad_fn.name() == "ThresholdBackwardBackward0"
+        dx, dg = lib.autograd.grad(gx, (tx, tg), lib.tensor(h))
+        results.append((gx.detach().numpy(), dx.numpy(), dg.numpy()))
+    for ours, theirs in zip(*results, strict=True):
+        assert ours.tobytes() == theirs.tobytes()
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

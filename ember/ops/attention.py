@@ -2,7 +2,8 @@
 
 ``softmax(q @ k^T * scale + bias) @ v`` over the last two dims, with the batch dims of ``q``,
 ``k`` and ``v`` equal.  The forward runs the two batched products and a softmax done in place
-on the score buffer (its row sums as one matrix-vector product), keeps the attention weights
+on the score buffer (one shift for all rows where that is safe, see ``_softmax_in_place``; its
+row sums as one matrix-vector product), keeps the attention weights
 ``p`` and lays its output out in ``q``'s memory order, so that the heads of a multi-head
 attention merge back into ``(L, N, E)`` rows without a copy.  The backward on arrays reuses
 ``p``: ``dv = p^T g``, ``ds = p (g v^T - rowsum(p g v^T)) * scale``, ``dq = ds k``,
@@ -12,10 +13,12 @@ and the same formulas with ember ops, so higher derivatives work.
 
 from __future__ import annotations
 
+import math
+
 from ember._tensor import Tensor, _wrap
 from ember.autograd import grad_mode
 from ember.autograd.function import Primitive
-from ember.backend import array_module
+from ember.backend import array_module, cpu, scratch
 
 
 def _t(a):
@@ -33,15 +36,15 @@ class ScaledDotProductAttention(Primitive):
     @staticmethod
     def forward(ctx, q, k, v, scale, bias):
         xp = array_module(q)
-        s = xp.matmul(q, _t(k))
-        s *= scale
-        if bias is not None:
-            s += bias
-        s -= s.max(axis=-1, keepdims=True)  # (a row with nothing to attend to gives NaN)
-        xp.exp(s, out=s)
-        z = xp.matmul(s, xp.ones(s.shape[-1], dtype=s.dtype))
-        xp.reciprocal(z, out=z)
-        s *= z[..., None]
+
+        def scores():
+            s = xp.matmul(q, _t(k))
+            s *= scale
+            if bias is not None:
+                s += bias
+            return s
+
+        s = _softmax_in_place(scores(), scores, xp)
         shape = q.shape[:-1] + v.shape[-1:]
         out = xp.empty_like(q) if shape == q.shape else xp.empty(shape, dtype=q.dtype)
         xp.matmul(s, v, out=out)
@@ -69,7 +72,10 @@ class ScaledDotProductAttention(Primitive):
         if need[2]:
             dv = product(_t(p), g, v._data)
         if need[0] or need[1]:
-            ds = xp.matmul(g, _t(v._data))
+            # ds is this backward's own temporary: a kept buffer (no fresh pages to fault in)
+            numpy = cpu.is_numpy(p)
+            ds = scratch.take(p.shape, p.dtype) if numpy else xp.empty_like(p)
+            xp.matmul(g, _t(v._data), out=ds)
             ds -= xp.einsum("...ij,...ij->...i", ds, p)[..., None]
             ds *= p
             ds *= scale
@@ -77,7 +83,47 @@ class ScaledDotProductAttention(Primitive):
                 dq = product(ds, k._data, q._data)
             if need[1]:
                 dk = product(_t(ds), q._data, k._data)
+            if numpy:
+                scratch.give(ds)
         return dq, dk, dv
+
+
+# With no score above _EXP_CAP, exp() of every score, summed over a row of any practical
+# length, stays far below overflow; a row whose exponentials sum to at least _MIN_ROW_SUM has
+# its largest at least _MIN_ROW_SUM / length, and every value within float precision of that
+# one well inside the normal range.
+_EXP_CAP = 60.0
+_MIN_ROW_SUM = 2.0**-60
+
+
+def _softmax_in_place(s, scores, xp):
+    """``softmax(s)`` over the last dim, written over ``s``; ``scores()`` makes ``s`` again.
+
+    A softmax row is the same whatever is subtracted from it first; the usual shift by each
+    row's maximum (a reduction over short rows, slower than the exponential) is replaced by
+    one shift for the whole array, its maximum, or none when that is at most _EXP_CAP.  When
+    a row's exponentials then sum to too little (a row far below the others, or one with
+    nothing to attend to), the scores are made again and shifted row by row.
+    """
+    top = float(s.max())
+    if math.isfinite(top):
+        if top > _EXP_CAP:
+            s -= top
+        xp.exp(s, out=s)
+        z = xp.matmul(s, xp.ones(s.shape[-1], dtype=s.dtype))
+        if float(z.min()) >= _MIN_ROW_SUM:
+            return _divide_rows(s, z, xp)
+        s = scores()
+    s -= s.max(axis=-1, keepdims=True)  # (a row with nothing to attend to gives NaN)
+    xp.exp(s, out=s)
+    return _divide_rows(s, xp.matmul(s, xp.ones(s.shape[-1], dtype=s.dtype)), xp)
+
+
+def _divide_rows(s, z, xp):
+    """``s`` with each row divided by its entry of ``z``, in place."""
+    xp.reciprocal(z, out=z)
+    s *= z[..., None]
+    return s
 
 
 def _backward_graph(ctx, grad, q, k, v, need):

@@ -8,7 +8,10 @@ row-major, like the weight, so accumulating it into ``weight.grad`` needs no cop
 from __future__ import annotations
 
 from ember import _dtype
+from ember._tensor import _wrap
+from ember.autograd import grad_mode
 from ember.autograd.function import Primitive
+from ember.backend import array_module
 from ember.ops.linalg import _product
 
 _HALF = (_dtype.float16.np, _dtype.bfloat16.np)
@@ -62,8 +65,18 @@ class Linear(Primitive):
             x2 = x if x.dim() == 2 else x.reshape(-1, x.shape[-1])
             gw = LinearWeightGrad.apply(g2, x2)
         if len(need) == 3 and need[2]:
-            gb = g2.sum(0)
+            gb = _bias_grad(g2)
         return (gx, gw) if len(need) == 2 else (gx, gw, gb)
+
+
+def _bias_grad(g2):
+    """``g2.sum(0)``, the bias's gradient: outside ``create_graph`` one matrix-vector product
+    ``ones @ g2`` (BLAS sums the columns about twice as fast as NumPy's reduction does)."""
+    if grad_mode.enabled:
+        return g2.sum(0)
+    d = g2._data
+    xp = array_module(d)
+    return _wrap(_product(xp.ones(d.shape[0], dtype=d.dtype), d), g2._dtype, g2._device)
 
 
 class LinearInputGrad(Primitive):

@@ -148,7 +148,6 @@ def _layer_forward(ctx, x, *rest, mode, steps, bias, proj, save):
             hpre = empty((n_rows, hs), dtype=dt) if proj else None
         else:
             tbuf = empty((bmax, hs), dtype=dt)
-        gbuf = empty((bmax, h4), dtype=dt)
         back = empty(bmax * h4, dtype=dt)
         tmp = empty((bmax, hs), dtype=dt)
         for s, b in steps:
@@ -157,9 +156,11 @@ def _layer_forward(ctx, x, *rest, mode, steps, bias, proj, save):
                 hprev[s : s + b] = hb
                 cprev[s : s + b] = cb
             g = gates[s : s + b]
-            gh = gbuf[:b]
-            _step_product(xp, hb, w_t, back, gh)
-            g += gh
+            # the recurrent product as W @ h.T (see _step_product), added straight from
+            # its transposed layout: one pass fewer than copying it out first
+            t = back[: h4 * b].reshape(h4, b)
+            xp.matmul(w_t, hb.T, out=t)
+            g += t.T
             xp.exp(g, out=g)
             g += 1.0
             xp.reciprocal(g, out=g)

@@ -185,6 +185,42 @@ def test_sdpa_fused_node(dtype, case):
     run_both(None, None, call, arrays, grad_idx=(0, 1, 2), tol=tol)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", ["high", "far_row", "one_high_row"])
+def test_sdpa_fused_softmax_shifts(dtype, case):
+    """The fused softmax's shifts against torch: scores far above exp's range (one shift for
+    all rows), a row far below the others and one far above them (shifted row by row)."""
+    N, H, L, S, E = 2, 3, 6, 7, 5
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == "float32" else dict(rtol=1e-10, atol=1e-12)
+    q, k, v = (randn(N, H, n, E, seed=i, dtype=dtype) for i, n in enumerate((L, S, S)))
+    bias = randn(N, 1, L, S, seed=9, dtype=dtype)
+    if case == "high":
+        bias += 100
+    elif case == "far_row":
+        bias[1, 0, 2] -= 300
+    else:
+        bias[0, 0, 4] += 200
+
+    def call(lib, _, q, k, v, m):
+        return lib.nn.functional.scaled_dot_product_attention(q, k, v, m)
+
+    run_both(None, None, call, [q, k, v, bias], grad_idx=(0, 1, 2), tol=tol)
+
+
+def test_sdpa_fused_large_scores_twice():
+    """Scores of 1 MB and more: the backward's temporary is a kept buffer, taken again by the
+    second call; both calls match torch."""
+    N, H, L, S, E = 2, 4, 128, 256, 16
+    q, k, v = (randn(N, H, n, E, seed=i) for i, n in enumerate((L, S, S)))
+    for seed in (0, 1):
+        q, k, v = q + seed, k - seed, v * (1 + seed)
+
+        def call(lib, _, q, k, v):
+            return lib.nn.functional.scaled_dot_product_attention(q, k, v)
+
+        run_both(None, None, call, [q, k, v], seed=seed)
+
+
 def test_sdpa_fused_gradgradcheck_masked():
     q = ember.randn(2, 3, 4, dtype=ember.float64, requires_grad=True)
     k = ember.randn(2, 5, 4, dtype=ember.float64, requires_grad=True)

@@ -114,9 +114,13 @@ def _softmax_in_place(s, scores, xp):
         if float(z.min()) >= _MIN_ROW_SUM:
             return _divide_rows(s, z, xp)
         s = scores()
-    s -= s.max(axis=-1, keepdims=True)  # (a row with nothing to attend to gives NaN)
+    top = s.max(axis=-1, keepdims=True)
+    top[top == -math.inf] = 0.0  # a row with nothing to attend to: exp gives zeros
+    s -= top
     xp.exp(s, out=s)
-    return _divide_rows(s, xp.matmul(s, xp.ones(s.shape[-1], dtype=s.dtype)), xp)
+    z = xp.matmul(s, xp.ones(s.shape[-1], dtype=s.dtype))
+    z[z == 0.0] = 1.0  # ... and it stays zeros, as torch's attention gives it (not NaN)
+    return _divide_rows(s, z, xp)
 
 
 def _divide_rows(s, z, xp):
@@ -128,12 +132,10 @@ def _divide_rows(s, z, xp):
 
 def _backward_graph(ctx, grad, q, k, v, need):
     """The same gradients with ember ops, differentiable again."""
-    from ember.ops.softmax import softmax
-
     s = (q @ k.transpose(-2, -1)) * ctx.scale
     if ctx.bias is not None:
         s = s + _wrap(ctx.bias, s._dtype, s._device)
-    p = softmax(s, -1)
+    p = safe_softmax(s)
     dv = p.transpose(-2, -1) @ grad if need[2] else None
     dq = dk = None
     if need[0] or need[1]:
@@ -142,6 +144,17 @@ def _backward_graph(ctx, grad, q, k, v, need):
         dq = ds @ k if need[0] else None
         dk = ds.transpose(-2, -1) @ q if need[1] else None
     return dq, dk, dv
+
+
+def safe_softmax(scores: Tensor) -> Tensor:
+    """``softmax`` over the last dim, except that a row with nothing to attend to (all -inf)
+    gives zeros and passes zero gradients, not NaN: PyTorch's attention does the same."""
+    from ember.ops.softmax import softmax
+
+    dead = (scores == -math.inf).all(-1, keepdim=True)
+    if not bool(dead.any()):
+        return softmax(scores, -1)
+    return softmax(scores.masked_fill(dead, 0.0), -1).masked_fill(dead, 0.0)
 
 
 def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, scale: float, bias) -> Tensor:

@@ -221,6 +221,35 @@ def test_sdpa_fused_large_scores_twice():
         run_both(None, None, call, [q, k, v], seed=seed)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("mask_kind", ["bool", "float"])
+@pytest.mark.parametrize("dropout", [False, True])
+def test_sdpa_fully_masked_rows_give_zeros(dtype, mask_kind, dropout):
+    # a query row that may attend to nothing: torch's attention gives zeros, and zero
+    # gradients, where a plain softmax gives NaN (fused node, and the unfused path taken
+    # with dropout; dropout_p=1e-9 keeps every weight but leaves the fused node)
+    rng = np.random.default_rng(3)
+    q, k, v = (rng.standard_normal((2, 2, s, 4)).astype(dtype) for s in (3, 5, 5))
+    keep = np.ones((2, 1, 3, 5), bool)
+    keep[0, :, 1] = False
+    keep[1, :, 2] = False
+    mask = keep if mask_kind == "bool" else np.where(keep, 0.0, -np.inf).astype(dtype)
+    g = rng.standard_normal((2, 2, 3, 4)).astype(dtype)
+    res = {}
+    for lib in (torch, ember):
+        lib.manual_seed(0)
+        ts = [lib.tensor(a, requires_grad=True) for a in (q, k, v)]
+        y = lib.nn.functional.scaled_dot_product_attention(
+            *ts, attn_mask=lib.tensor(mask), dropout_p=1e-9 if dropout else 0.0
+        )
+        y.backward(lib.tensor(g))
+        res[lib.__name__] = [y.detach().numpy()] + [t.grad.numpy() for t in ts]
+    assert not np.isnan(res["ember"][0]).any()
+    assert (res["ember"][0][0, :, 1] == 0).all() and (res["ember"][1][1, :, 2] == 0).all()
+    for e, t in zip(res["ember"], res["torch"], strict=True):
+        np.testing.assert_allclose(e, t, rtol=1e-5, atol=1e-6)
+
+
 def test_sdpa_fused_gradgradcheck_masked():
     q = ember.randn(2, 3, 4, dtype=ember.float64, requires_grad=True)
     k = ember.randn(2, 5, 4, dtype=ember.float64, requires_grad=True)

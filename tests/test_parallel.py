@@ -245,10 +245,18 @@ def test_relu_rows_of_zeros(monkeypatch, workers, dtype):
     try:
         x = rng.standard_normal((70, 61)).astype(dtype)
         x[0, 0], x[-1, -1] = np.nan, np.nan  # one in the rows, one in the tail
+        x[0, 1], x[-1, -2], x[1, 0], x[-1, -3] = -0.0, -0.0, -np.nan, -np.nan
         tx = torch.tensor(x, requires_grad=True)
         ex = ember.tensor(x, requires_grad=True)
         ty, ey = torch.relu(tx), ember.relu(ex)
-        np.testing.assert_array_equal(ey.detach().numpy(), ty.detach().numpy())
+        # bit for bit: -0.0 stays -0.0 and a nan keeps its sign, as in torch
+        assert ey.detach().numpy().tobytes() == ty.detach().numpy().tobytes()
+        for shape in [(70, 61), (5, 7)]:  # relu_ in place: the zero-row kernel and the plain one
+            xs = x[: shape[0], : shape[1]].copy()
+            ei, ti = ember.tensor(xs), torch.tensor(xs)
+            ember.relu_(ei)
+            torch.relu_(ti)
+            assert ei.numpy().tobytes() == ti.numpy().tobytes()
         g = rng.standard_normal(x.shape).astype(dtype)
         ty.backward(torch.tensor(g))
         ey.backward(ember.tensor(g))

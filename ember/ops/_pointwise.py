@@ -344,7 +344,7 @@ def relu_in_place(a) -> bool:
         return False
     xp = cpu.xp
     if not a.flags.c_contiguous or a.size < 4096:
-        xp.maximum(a, 0, out=a)
+        xp.maximum(0, a, out=a)
         return True
     width = 512
     flat = a.reshape(-1)
@@ -353,11 +353,11 @@ def relu_in_place(a) -> bool:
     zero = xp.zeros(width, dtype=a.dtype)
 
     def part(lo, hi):
-        xp.maximum(rows[lo:hi], zero, out=rows[lo:hi])
+        xp.maximum(zero, rows[lo:hi], out=rows[lo:hi])
 
     parallel.split(part, rows.shape[0], body)
     if body < a.size:
-        xp.maximum(flat[body:], 0, out=flat[body:])
+        xp.maximum(0, flat[body:], out=flat[body:])
     return True
 
 

@@ -297,9 +297,10 @@ def _relu_kernel(xp, a):
     """``max(a, 0)``.  NumPy's ``maximum`` runs about three times faster against a row of
     zeros than against the number 0 (its scalar case has no vector loop), so a row-major
     float array is taken as rows of 512 against one zero row (split over the cores), the
-    last few values against 0."""
+    last few values against 0.  Zero comes first: ``maximum(0, -0.0)`` is -0.0 and keeps
+    a nan's sign, bit for bit what torch's relu gives."""
     if not (cpu.is_numpy(a) and a.dtype.kind == "f" and a.flags.c_contiguous and a.size >= 4096):
-        return xp.maximum(a, 0)
+        return xp.maximum(0, a)
     width = 512
     body = a.size // width * width
     out = xp.empty(a.shape, dtype=a.dtype)
@@ -308,11 +309,11 @@ def _relu_kernel(xp, a):
     zero = xp.zeros(width, dtype=a.dtype)
 
     def part(lo, hi):
-        xp.maximum(rows[lo:hi], zero, out=orows[lo:hi])
+        xp.maximum(zero, rows[lo:hi], out=orows[lo:hi])
 
     parallel.split(part, rows.shape[0], body)
     if body < a.size:
-        xp.maximum(flat[body:], 0, out=oflat[body:])
+        xp.maximum(0, flat[body:], out=oflat[body:])
     return out
 
 

@@ -114,3 +114,19 @@ def test_conv_without_graph_returns_its_columns(pool):
     with ember.no_grad():
         F.conv2d(x, w)
     assert pool.kept_bytes() > 0
+
+
+def test_forked_child_starts_with_an_empty_pool_and_a_free_lock(pool):
+    import os
+
+    pool.give(np.empty(4096, np.float32))
+    assert pool.kept_bytes() > 0
+    with scratch._lock:  # held by this thread across the fork
+        pid = os.fork()
+        if pid == 0:  # the child: must neither deadlock nor see the parent's buffers
+            ok = pool.kept_bytes() == 0
+            a = pool.take((2048,), np.float32)
+            pool.give(a)
+            os._exit(0 if ok and pool.kept_bytes() == a.nbytes else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0

@@ -18,6 +18,7 @@ dropped first.  ``clear()`` drops them all.
 from __future__ import annotations
 
 import math
+import os
 import threading
 
 import numpy as np
@@ -67,6 +68,17 @@ def give(a) -> None:
         _total += base.nbytes
         while _total > LIMIT and _kept:
             _total -= _kept.pop(0).nbytes
+
+
+def _forget() -> None:  # a forked child: the lock may have been held by a parent's thread
+    global _lock, _total
+    _lock = threading.Lock()
+    _kept.clear()  # (the parent's buffers, copy-on-write in the child: not worth keeping)
+    _total = 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget)
 
 
 def clear() -> None:

@@ -31,10 +31,6 @@ def _offsets(kernel, stride, dilation, out):
         )
 
 
-def _contiguous(xp, a):
-    return parallel.contiguous(a) if cpu.is_numpy(a) else xp.ascontiguousarray(a)
-
-
 def _scratch(xp, shape, dtype):
     """A temporary of the op's own (see ``scratch``): a kept buffer when NumPy's."""
     return scratch.take(shape, dtype) if xp is cpu.xp else xp.empty(shape, dtype=dtype)

@@ -63,6 +63,46 @@ def test_split_nested_runs_inline_and_errors_propagate(split_everything):
         parallel.split(boom, 10, 10**6)
 
 
+def test_split_errors_from_either_side_and_crew_reuse(split_everything):
+    def first_half_fails(lo, hi):
+        if not lo:
+            raise KeyError("first half")
+
+    with pytest.raises(KeyError):
+        parallel.split(first_half_fails, 10, 10**6)
+    threads = threading.active_count()
+    seen = []
+    for _ in range(5):  # the same helper threads serve every split
+        parallel.split(lambda lo, hi: seen.append(threading.current_thread().name), 2, 10**6)
+    assert threading.active_count() == threads
+    assert sorted(set(seen)) == ["MainThread", "ember-split"]
+
+
+def test_split_with_three_workers_and_from_two_threads(split_everything):
+    parallel.set_workers(3)
+    got = []
+    parallel.split(lambda lo, hi: got.append((lo, hi)), 9, 10**6)
+    assert sorted(got) == [(0, 3), (3, 6), (6, 9)]
+    # two Python threads splitting at once: one gets the crew, the other runs inline; every
+    # index is covered once either way
+    counts = np.zeros(2000, int)
+    lock = threading.Lock()
+
+    def mark(lo, hi):
+        with lock:
+            counts[lo:hi] += 1
+
+    def many():
+        for _ in range(50):
+            parallel.split(mark, 1000, 10**6)
+
+    t = threading.Thread(target=many)
+    t.start()
+    many()
+    t.join()
+    np.testing.assert_array_equal(counts[:1000], 100)
+
+
 def test_contiguous_and_ufunc(split_everything):
     a = rng.standard_normal((6, 5, 4)).astype(np.float32)
     t = a.transpose(2, 0, 1)

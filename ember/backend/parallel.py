@@ -8,7 +8,9 @@ ranges out.  ``fn`` must write disjoint parts of its output for disjoint ranges.
 
 The pool has as many threads as ``ember.set_num_threads`` asked for (by default
 ``OMP_NUM_THREADS``, else the cores this process may run on); it is made on first use and
-again after a fork.  Before a split, NumPy's OpenBLAS pool is shut down if it is up (see
+again after a fork.  Each helper thread is handed its range through a pair of locks (a
+``ThreadPoolExecutor``'s futures cost about 26 us more per split); while one thread's split
+has the helpers, a split from another thread runs inline.  Before a split, NumPy's OpenBLAS pool is shut down if it is up (see
 ``_quiet_blas``): its idle threads spin on the very cores a split needs.  ``contiguous``,
 ``ufunc`` and ``assign`` are the common splits ready-made.
 """
@@ -17,13 +19,13 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 # Below this many elements one core finishes before a hand-off to another would pay off.
 MIN_SIZE = 1 << 18
 
 _lock = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
+_crew: list | None = None  # the helper threads (``_Helper``), made on first use
+_busy = threading.Lock()  # held by the thread whose split is using the crew
 _workers: int | None = None
 _local = threading.local()  # ``inside``: this thread is running a split's range
 
@@ -48,26 +50,69 @@ def workers() -> int:
 
 def set_workers(n: int) -> None:
     """Use ``n`` threads (``ember.set_num_threads`` calls this)."""
-    global _workers, _pool
-    with _lock:
+    global _workers, _crew
+    with _lock, _busy:
         _workers = max(1, int(n))
-        old, _pool = _pool, None
-    if old is not None:
-        old.shutdown(wait=False)
+        old, _crew = _crew, None
+    for h in old or ():
+        h.stop()
 
 
-def _get_pool(n: int) -> ThreadPoolExecutor:
-    global _pool
+class _Helper:
+    """A thread that runs one range of a split at a time, handed over through two locks (the
+    leanest wake-up Python has: a pool's futures and queue cost about 30 us more a split)."""
+
+    def __init__(self):
+        self._go = threading.Lock()
+        self._go.acquire()
+        self._done = threading.Lock()
+        self._done.acquire()
+        self._job = None
+        self._error = None
+        self.thread = threading.Thread(target=self._loop, name="ember-split", daemon=True)
+        self.thread.start()
+
+    def _loop(self):
+        while True:
+            self._go.acquire()
+            job = self._job
+            if job is None:
+                return
+            try:
+                _run(*job)
+            except BaseException as e:  # (handed to the caller, which raises it)
+                self._error = e
+            self._job = None
+            self._done.release()
+
+    def start(self, fn, lo, hi) -> None:
+        self._job = (fn, lo, hi)
+        self._go.release()
+
+    def wait(self) -> None:
+        self._done.acquire()
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+
+    def stop(self) -> None:
+        self._job = None
+        self._go.release()
+
+
+def _get_crew(n: int) -> list:
+    global _crew
     with _lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="ember-split")
-        return _pool
+        if _crew is None:
+            _crew = [_Helper() for _ in range(n)]
+        return _crew
 
 
 def _forget_pool() -> None:  # a forked child has none of its parent's threads (or locks)
-    global _pool, _lock
-    _pool = None
+    global _crew, _lock, _busy
+    _crew = None
     _lock = threading.Lock()
+    _busy = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
@@ -113,13 +158,13 @@ def _find_blas():
         _blas = False
 
 
-def _quiet_blas(pool) -> None:
+def _quiet_blas(crew) -> None:
     if _blas is None:
         _find_blas()
     if not _blas or not _blas[1].value:
         return
-    # only this thread and the pool's own may exist: another thread may be in a product
-    if threading.active_count() <= 1 + len(getattr(pool, "_threads", ())):
+    # only this thread and the crew may exist: another thread may be in a product
+    if threading.active_count() <= 1 + len(crew):
         _blas[0]()
 
 
@@ -133,16 +178,31 @@ def split(fn, n: int, size: int) -> None:
     if parts < 2:
         fn(0, n)
         return
-    bounds = [n * i // parts for i in range(parts + 1)]
-    pool = _get_pool(w - 1 if w > 1 else 1)
-    if size >= QUIET_SIZE:
-        _quiet_blas(pool)
-    futures = [pool.submit(_run, fn, bounds[i], bounds[i + 1]) for i in range(1, parts)]
+    if not _busy.acquire(blocking=False):  # another thread's split has the crew
+        fn(0, n)
+        return
     try:
-        _run(fn, bounds[0], bounds[1])
+        crew = _get_crew(w - 1)
+        bounds = [n * i // parts for i in range(parts + 1)]
+        if size >= QUIET_SIZE:
+            _quiet_blas(crew)
+        started = []
+        try:
+            for i in range(1, parts):
+                crew[i - 1].start(fn, bounds[i], bounds[i + 1])
+                started.append(crew[i - 1])
+            _run(fn, bounds[0], bounds[1])
+        finally:
+            errors = []
+            for h in started:
+                try:
+                    h.wait()
+                except BaseException as e:
+                    errors.append(e)
+            if errors:
+                raise errors[0]
     finally:
-        for f in futures:
-            f.result()
+        _busy.release()
 
 
 def spread(fn, n: int, arr) -> None:

@@ -173,11 +173,11 @@ def map_file(path: str, offset: int, nbytes: int) -> np.ndarray:
     return np.memmap(path, dtype=np.uint8, mode="c", offset=offset, shape=(nbytes,))
 
 
-_BITS = {4: np.int32, 8: np.int64}
+_BITS = {2: np.int16, 4: np.int32, 8: np.int64}
 
 
 def where(cond: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``numpy.where``, branch-free for large arrays of 4- or 8-byte elements.
+    """``numpy.where``, branch-free for large arrays of 2-, 4- or 8-byte elements.
 
     NumPy's ``where`` branches per element and runs several times slower on an unpredictable
     mask (a ReLU's, a dropout's) than on a sorted one; selecting through bit masks,
@@ -194,27 +194,13 @@ def where(cond: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.where(cond, a, b)
     if a.ndim == 0 and b.shape == shape and not a.view(bits).any():
         return where(~cond, b, a)  # where(c, 0, b): select b by the inverted mask
-    b_zero = not b.view(bits).any()  # a b of +0.0 adds no bits
-    if (
-        cond.shape == a.shape == shape
-        and (b_zero or b.shape == shape)
-        and cond.flags.c_contiguous
-        and a.flags.c_contiguous
-        and (b_zero or b.flags.c_contiguous)
-        and parallel.workers() > 1
-        and cond.size >= parallel.MIN_SIZE
-    ):  # the same selection on ranges of the flat arrays, over the cores
+    fb = None if not b.view(bits).any() else b  # a b of +0.0 adds no bits
+    if cond.shape == a.shape == shape and (fb is None or fb.shape == shape):
+        # (on ranges of the flat arrays over the cores, when they are row-major)
         out = np.empty(shape, a.dtype)
-        flat = [x.reshape(-1) for x in (cond, a, out)]
-        fb = None if b_zero else b.reshape(-1)
-
-        def part(lo, hi):
-            c, x, o = (f[lo:hi] for f in flat)
-            _select_bits(c, x, None if fb is None else fb[lo:hi], bits, o)
-
-        parallel.split(part, out.size, out.size)
+        parallel.flat_ranges(lambda c, x, y, o: _select_bits(c, x, y, bits, o), [cond, a, fb, out])
         return out
-    return _select_bits(cond, a, None if b_zero else b, bits)
+    return _select_bits(cond, a, fb, bits)
 
 
 def _select_bits(cond, a, b, bits, out=None):
@@ -228,9 +214,6 @@ def _select_bits(cond, a, b, bits, out=None):
     return res.view(a.dtype)
 
 
-_FLOAT_BITS = {2: np.int16, 4: np.int32, 8: np.int64}
-
-
 def relu_backward(grad: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``where(y <= 0, 0, grad)`` for float arrays of one shape, bit-exact (PyTorch's
     ``threshold_backward`` at 0): a nan ``y`` passes ``grad``, and where ``y <= 0`` the
@@ -241,7 +224,7 @@ def relu_backward(grad: np.ndarray, y: np.ndarray) -> np.ndarray:
     and-ed with it; three passes and one allocation, where ``numpy.where`` branches on the
     unpredictable mask of a ReLU.
     """
-    bits = _FLOAT_BITS.get(grad.dtype.itemsize)
+    bits = _BITS.get(grad.dtype.itemsize)
     if (
         grad.size < 4096
         or bits is None
@@ -251,21 +234,7 @@ def relu_backward(grad: np.ndarray, y: np.ndarray) -> np.ndarray:
     ):
         return np.where(y <= 0, grad.dtype.type(0), grad)
     out = np.empty(y.shape, bits)
-    if (
-        grad.flags.c_contiguous
-        and y.flags.c_contiguous
-        and parallel.workers() > 1
-        and grad.size >= parallel.MIN_SIZE
-    ):  # the same on ranges of the flat arrays, over the cores
-        flat = [a.reshape(-1) for a in (grad.view(bits), y, out)]
-
-        def part(lo, hi):
-            g, x, o = (f[lo:hi] for f in flat)
-            _masked_bits(g, x, o)
-
-        parallel.split(part, out.size, out.size)
-    else:
-        _masked_bits(grad.view(bits), y, out)
+    parallel.flat_ranges(_masked_bits, [grad.view(bits), y, out])  # (over the cores)
     return out.view(grad.dtype)
 
 

@@ -336,28 +336,38 @@ def inplace(op, saves_input: bool = True, kernel=None):
     return method
 
 
+def relu_into(a, out) -> None:
+    """``max(0, a)`` into ``out`` (which may be ``a``), both row-major float NumPy arrays of
+    one shape.  NumPy's ``maximum`` runs about three times faster against a row of zeros than
+    against the number 0 (its scalar case has no vector loop), so from 4096 elements the flat
+    array is taken as rows of 512 against one zero row (split over the cores), the last few
+    values against 0.  Zero comes first: ``maximum(0, -0.0)`` is -0.0 and a nan keeps its
+    sign, bit for bit what torch's relu gives."""
+    xp = cpu.xp
+    flat, oflat = a.reshape(-1), out.reshape(-1)
+    width = 512
+    body = a.size // width * width if a.size >= 4096 else 0
+    if body:
+        rows, orows = flat[:body].reshape(-1, width), oflat[:body].reshape(-1, width)
+        zero = xp.zeros(width, dtype=a.dtype)
+
+        def part(lo, hi):
+            xp.maximum(zero, rows[lo:hi], out=orows[lo:hi])
+
+        parallel.split(part, rows.shape[0], body)
+    if body < a.size:
+        xp.maximum(0, flat[body:], out=oflat[body:])
+
+
 def relu_in_place(a) -> bool:
-    """``max(a, 0)`` into a float NumPy array ``a`` (the kernel of ``relu_`` without a graph):
-    rows of 512 against one zero row, split over the cores (NumPy's ``maximum`` has no vector
-    loop against a scalar), the last few values against 0."""
+    """``max(0, a)`` written into ``a`` (the kernel of ``relu_`` without a graph); False when
+    ``a`` is not a float NumPy array it can write."""
     if not (cpu.is_numpy(a) and a.dtype.kind == "f" and a.flags.writeable):
         return False
-    xp = cpu.xp
-    if not a.flags.c_contiguous or a.size < 4096:
-        xp.maximum(0, a, out=a)
-        return True
-    width = 512
-    flat = a.reshape(-1)
-    body = a.size // width * width
-    rows = flat[:body].reshape(-1, width)
-    zero = xp.zeros(width, dtype=a.dtype)
-
-    def part(lo, hi):
-        xp.maximum(zero, rows[lo:hi], out=rows[lo:hi])
-
-    parallel.split(part, rows.shape[0], body)
-    if body < a.size:
-        xp.maximum(0, flat[body:], out=flat[body:])
+    if a.flags.c_contiguous:
+        relu_into(a, a)
+    else:
+        cpu.xp.maximum(0, a, out=a)
     return True
 
 

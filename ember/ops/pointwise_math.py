@@ -17,7 +17,7 @@ import math
 from ember import _dtype
 from ember._tensor import Tensor, _wrap
 from ember.autograd.function import Primitive
-from ember.backend import array_module, cpu, parallel
+from ember.backend import array_module, cpu
 from ember.ops import _special
 from ember.ops._pointwise import (
     copy_array,
@@ -25,6 +25,7 @@ from ember.ops._pointwise import (
     fit,
     inplace,
     relu_in_place,
+    relu_into,
     store_out,
     unsupported,
 )
@@ -293,27 +294,14 @@ Ceil = _op("Ceil", _ufunc("ceil"), _zero_grad, "")
 Trunc = _op("Trunc", _ufunc("trunc"), _zero_grad, "")
 Round = _op("Round", _ufunc("rint"), _zero_grad, "")
 Frac = _op("Frac", lambda xp, a: a - xp.trunc(a), lambda g, x, y: g, "")
+
+
 def _relu_kernel(xp, a):
-    """``max(a, 0)``.  NumPy's ``maximum`` runs about three times faster against a row of
-    zeros than against the number 0 (its scalar case has no vector loop), so a row-major
-    float array is taken as rows of 512 against one zero row (split over the cores), the
-    last few values against 0.  Zero comes first: ``maximum(0, -0.0)`` is -0.0 and keeps
-    a nan's sign, bit for bit what torch's relu gives."""
-    if not (cpu.is_numpy(a) and a.dtype.kind == "f" and a.flags.c_contiguous and a.size >= 4096):
+    """``max(0, a)``, torch's bits (see ``relu_into``)."""
+    if not (cpu.is_numpy(a) and a.dtype.kind == "f" and a.flags.c_contiguous):
         return xp.maximum(0, a)
-    width = 512
-    body = a.size // width * width
     out = xp.empty(a.shape, dtype=a.dtype)
-    flat, oflat = a.reshape(-1), out.reshape(-1)
-    rows, orows = flat[:body].reshape(-1, width), oflat[:body].reshape(-1, width)
-    zero = xp.zeros(width, dtype=a.dtype)
-
-    def part(lo, hi):
-        xp.maximum(zero, rows[lo:hi], out=orows[lo:hi])
-
-    parallel.split(part, rows.shape[0], body)
-    if body < a.size:
-        xp.maximum(0, flat[body:], out=oflat[body:])
+    relu_into(a, out)
     return out
 
 
